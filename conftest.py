@@ -1,0 +1,104 @@
+"""Fixtures chained like the domain: compound -> space -> booking, with personas."""
+
+from datetime import datetime, time, timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth import get_user_model
+
+from lixiong.timeutil import LOCAL_TZ
+from spaces.models import Compound, OpeningHours, PartnerWindow, Space
+
+# A Tuesday morning in the community; every test that books starts from here.
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=LOCAL_TZ)
+
+
+def at(day_offset: int, hour: int, minute: int = 0) -> datetime:
+    """A community (Asia/Shanghai) time `day_offset` days after NOW's date."""
+    day = NOW.date() + timedelta(days=day_offset)
+    return datetime.combine(day, time(hour, minute), tzinfo=LOCAL_TZ)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    from lixiong.celery import app
+
+    app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def make_user(username: str, *, staff: bool = False, email: str | None = None):
+    return get_user_model().objects.create_user(
+        username=username,
+        email=email if email is not None else f"{username}@example.com",
+        password="pass-for-tests-1",
+        is_staff=staff,
+        is_superuser=staff,
+    )
+
+
+@pytest.fixture
+def resident(db):
+    return make_user("ahua")
+
+
+@pytest.fixture
+def other_resident(db):
+    return make_user("xiaomei")
+
+
+@pytest.fixture
+def staff(db):
+    return make_user("staff", staff=True)
+
+
+@pytest.fixture
+def compound(db):
+    return Compound.objects.create(name="绿地香颂公馆", address="大沥镇", brand="社区青少宫")
+
+
+@pytest.fixture
+def dance_room(compound):
+    space = Space.objects.create(
+        compound=compound,
+        name="舞蹈室",
+        kind=Space.Kind.DANCE_ROOM,
+        access_mode=Space.AccessMode.BOOKABLE,
+        capacity=20,
+        slot_minutes=60,
+        min_minutes=60,
+        max_minutes=180,
+        bookable_days_ahead=14,
+        min_notice_minutes=60,
+        requires_approval=True,
+    )
+    for weekday in range(7):
+        OpeningHours.objects.create(space=space, weekday=weekday, opens=time(8), closes=time(12))
+        OpeningHours.objects.create(space=space, weekday=weekday, opens=time(14), closes=time(22))
+    # Wednesday evenings belong to the partner agency's classes.
+    PartnerWindow.objects.create(
+        space=space, weekday=2, opens=time(18), closes=time(20), holder="青少宫培训机构"
+    )
+    return space
+
+
+@pytest.fixture
+def reading_room(compound):
+    space = Space.objects.create(
+        compound=compound,
+        name="阅览室",
+        kind=Space.Kind.READING_ROOM,
+        access_mode=Space.AccessMode.WALK_IN,
+        capacity=30,
+    )
+    for weekday in range(7):
+        OpeningHours.objects.create(space=space, weekday=weekday, opens=time(8), closes=time(21))
+    return space

@@ -1,0 +1,253 @@
+"""Operations on the shared ground. The HTML views, the admin actions and the API call these
+functions and nothing else, so a rule lives in exactly one place."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+
+from lixiong.timeutil import LOCAL_TZ, as_aware
+
+from .errors import BookingError
+from .models import Booking, Space, Visit
+
+# PostgreSQL's SQLSTATE for exclusion_violation.
+EXCLUSION_VIOLATION = "23P01"
+
+
+def booking_rules_check(
+    *,
+    space: Space,
+    start: datetime,
+    end: datetime,
+    attendees: int,
+    as_staff: bool = False,
+    now: datetime | None = None,
+) -> None:
+    """Raise BookingError for the first rule a requested booking breaks (not counting overlap
+    with other bookings or the per-resident limit, which need locks)."""
+    now = now or timezone.now()
+    if space.is_walk_in or not space.is_active:
+        raise BookingError("space_not_bookable", field="space")
+    if end <= start:
+        raise BookingError("invalid_range", field="end")
+    if start < now:
+        raise BookingError("in_past", field="start")
+    if start < now + timedelta(minutes=space.min_notice_minutes):
+        raise BookingError("too_soon", field="start", minutes=space.min_notice_minutes)
+    if start >= now + timedelta(days=space.bookable_days_ahead):
+        raise BookingError("too_far_ahead", field="start", days=space.bookable_days_ahead)
+
+    local_start, local_end = start.astimezone(LOCAL_TZ), end.astimezone(LOCAL_TZ)
+    opening = next(
+        (
+            (opens, closes)
+            for opens, closes in (
+                h.bounds_on(local_start.date())
+                for h in space.opening_hours.all()
+                if h.weekday == local_start.weekday()
+            )
+            if opens <= local_start and local_end <= closes
+        ),
+        None,
+    )
+    if opening is None:
+        raise BookingError("outside_hours", field="start")
+    slot = timedelta(minutes=space.slot_minutes)
+    if (local_start - opening[0]) % slot or (end - start) % slot:
+        raise BookingError("not_aligned", field="start", minutes=space.slot_minutes)
+    minutes = (end - start) / timedelta(minutes=1)
+    if minutes < space.min_minutes:
+        raise BookingError("too_short", field="end", minutes=space.min_minutes)
+    if minutes > space.max_minutes:
+        raise BookingError("too_long", field="end", minutes=space.max_minutes)
+
+    closure = space.closures.filter(start__lt=end, end__gt=start).first()
+    if closure is not None:
+        raise BookingError("closed", field="start", reason=closure.reason)
+    if not as_staff:
+        for window in space.partner_windows.all():
+            if window.weekday != local_start.weekday():
+                continue
+            w_start, w_end = window.bounds_on(local_start.date())
+            if w_start < local_end and local_start < w_end:
+                raise BookingError("partner_window", field="start")
+    if attendees < 1:
+        raise BookingError("invalid_attendees", field="attendees")
+    if attendees > space.capacity:
+        raise BookingError("over_capacity", field="attendees", capacity=space.capacity)
+
+
+def _raise_if_taken(space: Space, start: datetime, end: datetime, exclude_pk=None) -> None:
+    clash = Booking.objects.active().filter(space=space).overlapping(start, end)
+    if exclude_pk is not None:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise BookingError("slot_taken", field="start")
+
+
+def _notify(booking_id: int, event: str, staff: bool = False) -> None:
+    from . import tasks  # tasks import services; import late to keep the graph acyclic
+
+    transaction.on_commit(lambda: tasks.send_booking_mail.delay(booking_id, event))
+    if staff:
+        transaction.on_commit(lambda: tasks.send_staff_request_mail.delay(booking_id))
+
+
+def booking_create(
+    *,
+    space: Space | int,
+    booked_by,
+    start: datetime,
+    end: datetime,
+    purpose: str,
+    attendees: int,
+    language: str | None = None,
+) -> Booking:
+    start, end = as_aware(start), as_aware(end)
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise BookingError("purpose_required", field="purpose")
+    space_pk = space.pk if isinstance(space, Space) else space
+    as_staff = booked_by.is_staff
+    with transaction.atomic():
+        # Lock order everywhere: the resident, then the room. The resident's row serialises
+        # their own requests (the active-booking limit); the room's row serialises
+        # everyone's requests for that room (the overlap check).
+        get_user_model().objects.select_for_update().filter(pk=booked_by.pk).first()
+        space = Space.objects.select_for_update().get(pk=space_pk)
+        booking_rules_check(
+            space=space, start=start, end=end, attendees=attendees, as_staff=as_staff
+        )
+        if not as_staff:
+            limit = settings.LIXIONG_MAX_ACTIVE_BOOKINGS
+            held = Booking.objects.active().upcoming().filter(booked_by=booked_by).count()
+            if held >= limit:
+                raise BookingError("booking_limit", limit=limit)
+        _raise_if_taken(space, start, end)
+
+        approved_now = as_staff or not space.requires_approval
+        booking = Booking(
+            space=space,
+            booked_by=booked_by,
+            purpose=purpose,
+            attendees=attendees,
+            start=start,
+            end=end,
+            status=Booking.Status.APPROVED if approved_now else Booking.Status.PENDING,
+            decided_by=booked_by if as_staff else None,
+            decided_at=timezone.now() if approved_now else None,
+            language=language or translation.get_language() or settings.LANGUAGE_CODE,
+        )
+        _insert(booking)
+        _notify(booking.pk, "approved" if approved_now else "received", staff=not approved_now)
+    return booking
+
+
+def _insert(booking: Booking) -> None:
+    """Insert, turning the exclusion constraint's refusal into the same error as the check."""
+    try:
+        with transaction.atomic():
+            booking.save(force_insert=True)
+    except IntegrityError as exc:
+        if getattr(getattr(exc, "__cause__", None), "pgcode", None) == EXCLUSION_VIOLATION:
+            raise BookingError("slot_taken", field="start") from exc
+        raise
+
+
+def _lock_booking(booking: Booking | int) -> Booking:
+    pk = booking.pk if isinstance(booking, Booking) else booking
+    space_pk = Booking.objects.values_list("space_id", flat=True).get(pk=pk)
+    Space.objects.select_for_update().filter(pk=space_pk).first()
+    return Booking.objects.select_for_update().select_related("space").get(pk=pk)
+
+
+def booking_approve(*, booking: Booking | int, by) -> Booking:
+    with transaction.atomic():
+        booking = _lock_booking(booking)
+        if booking.status != Booking.Status.PENDING:
+            raise BookingError("not_pending")
+        if booking.start <= timezone.now():
+            raise BookingError("expired")
+        # Re-check under the room lock: a closure may have been set since the request.
+        closure = booking.space.closures.filter(start__lt=booking.end, end__gt=booking.start)
+        closure = closure.first()
+        if closure is not None:
+            raise BookingError("closed", reason=closure.reason)
+        _raise_if_taken(booking.space, booking.start, booking.end, exclude_pk=booking.pk)
+        booking.status = Booking.Status.APPROVED
+        booking.decided_by = by
+        booking.decided_at = timezone.now()
+        booking.save(update_fields=["status", "decided_by", "decided_at"])
+        _notify(booking.pk, "approved")
+    return booking
+
+
+def booking_reject(*, booking: Booking | int, by, reason: str) -> Booking:
+    reason = (reason or "").strip()
+    if not reason:
+        raise BookingError("reason_required", field="reason")
+    with transaction.atomic():
+        booking = _lock_booking(booking)
+        if booking.status != Booking.Status.PENDING:
+            raise BookingError("not_pending")
+        booking.status = Booking.Status.REJECTED
+        booking.reason = reason
+        booking.decided_by = by
+        booking.decided_at = timezone.now()
+        booking.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+        _notify(booking.pk, "rejected")
+    return booking
+
+
+def booking_cancel(*, booking: Booking | int, by, reason: str = "") -> Booking:
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        booking = _lock_booking(booking)
+        is_owner = booking.booked_by_id == by.pk
+        if not is_owner and not by.is_staff:
+            raise BookingError("not_yours")
+        if not booking.is_active:
+            raise BookingError("not_active")
+        if booking.start <= timezone.now():
+            raise BookingError("already_started")
+        if not is_owner and not reason:
+            # A resident whose booking staff cancel deserves to know why.
+            raise BookingError("reason_required", field="reason")
+        booking.status = Booking.Status.CANCELLED
+        booking.reason = reason
+        booking.decided_by = by
+        booking.decided_at = timezone.now()
+        booking.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+        _notify(booking.pk, "cancelled")
+    return booking
+
+
+# One resident pressing "I'm here" twice within this long counts as one visit.
+VISIT_DEDUP_WINDOW = timedelta(hours=2)
+MAX_HEAD_COUNT = 500
+
+
+def visit_record(
+    *, space: Space | int, visitor=None, head_count: int = 1, recorded_by=None
+) -> Visit:
+    """Count a walk-in visit: a signed-in resident checking in, or staff entering a head count."""
+    space = space if isinstance(space, Space) else Space.objects.get(pk=space)
+    if not space.is_walk_in or not space.is_active:
+        raise BookingError("not_walk_in")
+    if not 1 <= head_count <= MAX_HEAD_COUNT:
+        raise BookingError("invalid_head_count", field="head_count", max=MAX_HEAD_COUNT)
+    now = timezone.now()
+    if recorded_by is None and not space.is_open_at(now):
+        raise BookingError("space_closed_now")
+    if visitor is not None:
+        recent = Visit.objects.filter(
+            space=space, visitor=visitor, visited_at__gte=now - VISIT_DEDUP_WINDOW
+        ).first()
+        if recent is not None:
+            return recent
+    return Visit.objects.create(
+        space=space, visitor=visitor, head_count=head_count, recorded_by=recorded_by
+    )
