@@ -35,7 +35,9 @@ def main() -> int:
         parsed = urlparse(url)
         host, port = parsed.hostname or "127.0.0.1", parsed.port or default_port
         if not reachable(host, port):
-            missing.append(f"  {name} is not reachable at {host}:{port}. Start it, e.g.:\n    {how}")
+            missing.append(
+                f"  {name} is not reachable at {host}:{port}. Start it, e.g.:\n    {how}"
+            )
     if missing:
         print("make test runs on PostgreSQL and Redis, and cannot reach them:", file=sys.stderr)
         print("\n".join(missing), file=sys.stderr)

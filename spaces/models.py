@@ -304,6 +304,9 @@ class BookingMail(models.Model):
             models.UniqueConstraint(fields=["booking", "event"], name="booking_mail_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.booking_id} {self.event}"
+
 
 class Visit(models.Model):
     """A walk-in visit to a reading room or library, counted for the usage report."""
@@ -341,3 +344,12 @@ class Visit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.space} {self.visited_at.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}"
+
+
+class PendingBooking(Booking):
+    """The staff's queue: requests waiting for a decision, as their own admin page."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("待审批预约")
+        verbose_name_plural = _("待审批预约")

@@ -119,11 +119,19 @@ def compounds_with_spaces(now: datetime | None = None) -> list[Compound]:
     return compounds
 
 
-def visits_today(space: Space, now: datetime | None = None) -> int:
-    now = (now or timezone.now()).astimezone(LOCAL_TZ)
-    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+def walk_in_state(space: Space, now: datetime | None = None) -> dict:
+    """A walk-in room right now: open or not (hours and closures), and today's visitors."""
+    now = now or timezone.now()
+    closure = space.closures.filter(start__lte=now, end__gt=now).first()
+    local = now.astimezone(LOCAL_TZ)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     visits = Visit.objects.filter(space=space, visited_at__gte=midnight)
-    return visits.aggregate(total=Sum("head_count"))["total"] or 0
+    return {
+        "open_now": space.is_open_at(now) and closure is None,
+        "closure_now": closure,
+        "visits_today": visits.aggregate(total=Sum("head_count"))["total"] or 0,
+        "visit_count_today": visits.count(),
+    }
 
 
 def bookings_of(user, *, upcoming: bool):

@@ -240,7 +240,9 @@ def visit_record(
     if not 1 <= head_count <= MAX_HEAD_COUNT:
         raise BookingError("invalid_head_count", field="head_count", max=MAX_HEAD_COUNT)
     now = timezone.now()
-    if recorded_by is None and not space.is_open_at(now):
+    if recorded_by is None and (
+        not space.is_open_at(now) or space.closures.filter(start__lte=now, end__gt=now).exists()
+    ):
         raise BookingError("space_closed_now")
     if visitor is not None:
         recent = Visit.objects.filter(

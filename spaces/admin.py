@@ -1,0 +1,230 @@
+"""Staff work here. Every act on a booking goes through spaces.services, like the portal."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from lixiong.timeutil import LOCAL_TZ
+
+from . import services
+from .errors import BookingError
+from .models import (
+    Booking,
+    Closure,
+    Compound,
+    OpeningHours,
+    PartnerWindow,
+    PendingBooking,
+    Space,
+    Visit,
+)
+
+
+class SpaceInline(admin.TabularInline):
+    model = Space
+    fields = ["name", "kind", "access_mode", "capacity", "is_active"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Compound)
+class CompoundAdmin(admin.ModelAdmin):
+    list_display = ["name", "address", "position"]
+    list_editable = ["position"]
+    search_fields = ["name", "address"]
+    inlines = [SpaceInline]
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+
+
+class PartnerWindowInline(admin.TabularInline):
+    model = PartnerWindow
+    extra = 0
+
+
+class ClosureInline(admin.TabularInline):
+    model = Closure
+    extra = 0
+
+
+@admin.register(Space)
+class SpaceAdmin(admin.ModelAdmin):
+    list_display = ["name", "compound", "kind", "access_mode", "capacity", "is_active"]
+    list_filter = ["compound", "kind", "access_mode", "is_active"]
+    search_fields = ["name", "compound__name"]
+    list_select_related = ["compound"]
+    inlines = [OpeningHoursInline, PartnerWindowInline, ClosureInline]
+    fieldsets = [
+        (None, {"fields": ["compound", "name", "kind", "access_mode", "is_active"]}),
+        (gettext_lazy("介绍"), {"fields": ["capacity", "area_m2", "description", "equipment"]}),
+        (
+            gettext_lazy("预约规则"),
+            {
+                "fields": [
+                    "requires_approval",
+                    "slot_minutes",
+                    "min_minutes",
+                    "max_minutes",
+                    "bookable_days_ahead",
+                    "min_notice_minutes",
+                ]
+            },
+        ),
+    ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A closure does not cancel bookings by itself: staff decide, so tell them.
+        space = form.instance
+        for closure in space.closures.filter(end__gt=timezone.now()):
+            clashes = Booking.objects.active().filter(space=space)
+            for booking in clashes.overlapping(closure.start, closure.end).select_related(
+                "space__compound"
+            ):
+                messages.warning(
+                    request,
+                    _("暂停开放时段与预约冲突，请联系预约人或取消预约：%(booking)s")
+                    % {"booking": booking},
+                )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("原因"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def _run(modeladmin, request, queryset, act, done_message: str, **kwargs) -> None:
+    done = 0
+    for booking in queryset:
+        try:
+            act(booking=booking, by=request.user, **kwargs)
+        except BookingError as error:
+            modeladmin.message_user(request, f"{booking}: {error.message}", messages.ERROR)
+        else:
+            done += 1
+    if done:
+        modeladmin.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+
+
+def _ask_reason(modeladmin, request, queryset, action: str, title: str):
+    """The intermediate page of reject and cancel: a reason is required."""
+    form = ReasonForm(request.POST if "apply" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        return form.cleaned_data["reason"]
+    return render(
+        request,
+        "admin/spaces/booking/reason.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "bookings": queryset,
+            "form": form,
+            "action": action,
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
+@admin.action(description=gettext_lazy("通过所选预约"), permissions=["change"])
+def approve(modeladmin, request, queryset):
+    _run(modeladmin, request, queryset, services.booking_approve, _("已通过 %(n)s 个预约。"))
+
+
+@admin.action(description=gettext_lazy("驳回所选预约（需填写原因）"), permissions=["change"])
+def reject(modeladmin, request, queryset):
+    reason = _ask_reason(modeladmin, request, queryset, "reject", _("驳回预约"))
+    if not isinstance(reason, str):
+        return reason
+    _run(
+        modeladmin,
+        request,
+        queryset,
+        services.booking_reject,
+        _("已驳回 %(n)s 个预约。"),
+        reason=reason,
+    )
+
+
+@admin.action(description=gettext_lazy("取消所选预约（需填写原因）"), permissions=["change"])
+def cancel(modeladmin, request, queryset):
+    reason = _ask_reason(modeladmin, request, queryset, "cancel", _("取消预约"))
+    if not isinstance(reason, str):
+        return reason
+    _run(
+        modeladmin,
+        request,
+        queryset,
+        services.booking_cancel,
+        _("已取消 %(n)s 个预约。"),
+        reason=reason,
+    )
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    list_display = ["space", "when", "booked_by", "purpose", "attendees", "status", "created_at"]
+    list_filter = ["status", "space__compound", "space", ("start", admin.DateFieldListFilter)]
+    date_hierarchy = "start"
+    search_fields = [
+        "purpose",
+        "booked_by__username",
+        "booked_by__email",
+        "space__name",
+        "space__compound__name",
+    ]
+    list_select_related = ["space__compound", "booked_by"]
+    actions = [approve, reject, cancel]
+    ordering = ["-start"]
+    # Bookings change only through the actions above (the services), never by editing.
+    readonly_fields = [
+        "space",
+        "booked_by",
+        "purpose",
+        "attendees",
+        "start",
+        "end",
+        "status",
+        "reason",
+        "decided_by",
+        "decided_at",
+        "created_at",
+    ]
+
+    @admin.display(description=gettext_lazy("时间"), ordering="start")
+    def when(self, booking):
+        start, end = booking.start.astimezone(LOCAL_TZ), booking.end.astimezone(LOCAL_TZ)
+        return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # History feeds the usage reports: cancel, don't delete.
+        return False
+
+
+@admin.register(PendingBooking)
+class PendingBookingAdmin(BookingAdmin):
+    list_filter = ["space__compound", "space", ("start", admin.DateFieldListFilter)]
+    ordering = ["start"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=Booking.Status.PENDING)
+
+
+@admin.register(Visit)
+class VisitAdmin(admin.ModelAdmin):
+    list_display = ["space", "visited_at", "head_count", "visitor", "recorded_by"]
+    list_filter = ["space__compound", "space", ("visited_at", admin.DateFieldListFilter)]
+    date_hierarchy = "visited_at"
+    list_select_related = ["space__compound", "visitor", "recorded_by"]
+    raw_id_fields = ["visitor", "recorded_by"]
+    search_fields = ["space__name", "visitor__username"]

@@ -1,0 +1,54 @@
+from datetime import timedelta
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Space
+
+
+class BookingForm(forms.Form):
+    start = forms.DateTimeField(
+        label=_("开始时间"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    duration = forms.TypedChoiceField(label=_("时长"), coerce=int)
+    attendees = forms.IntegerField(label=_("人数"), min_value=1, max_value=10000)
+    purpose = forms.CharField(
+        label=_("用途"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+
+    def __init__(self, *args, space: Space, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.space = space
+        self.fields["duration"].choices = [
+            (minutes, duration_label(minutes))
+            for minutes in range(space.min_minutes, space.max_minutes + 1, space.slot_minutes)
+        ]
+        self.fields["attendees"].widget.attrs["max"] = space.capacity
+
+    @property
+    def end(self):
+        return self.cleaned_data["start"] + timedelta(minutes=self.cleaned_data["duration"])
+
+
+def duration_label(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return _("%(h)s 小时 %(m)s 分钟") % {"h": hours, "m": rest}
+    if hours:
+        return _("%(h)s 小时") % {"h": hours}
+    return _("%(m)s 分钟") % {"m": rest}
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("取消原因"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class HeadCountForm(forms.Form):
+    head_count = forms.IntegerField(label=_("到访人数"), min_value=1, max_value=500)
