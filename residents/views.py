@@ -9,7 +9,9 @@ from .services import profile_for, profile_update
 
 @login_required
 def profile(request):
-    form = ProfileForm(request.POST or None, instance=profile_for(request.user))
+    form = ProfileForm(
+        request.POST if request.method == "POST" else None, instance=profile_for(request.user)
+    )
     if request.method == "POST" and form.is_valid():
         profile_update(user=request.user, **form.cleaned_data)
         messages.success(request, _("资料已保存。"))

@@ -70,7 +70,11 @@ def booking_new(request, pk):
     if space.is_walk_in:
         messages.info(request, _("这个服务阵地随时到访，无需预约。"))
         return redirect("space_detail", pk=space.pk)
-    form = BookingForm(request.POST or None, space=space, initial=_initial(request, space))
+    form = BookingForm(
+        request.POST if request.method == "POST" else None,
+        space=space,
+        initial=_initial(request, space),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             booking = services.booking_create(
@@ -120,7 +124,7 @@ def booking_cancel(request, pk):
     booking = get_object_or_404(
         Booking.objects.select_related("space__compound"), pk=pk, booked_by=request.user
     )
-    form = CancelForm(request.POST or None)
+    form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.booking_cancel(

@@ -1,0 +1,414 @@
+"""The REST API of the shared ground. Each endpoint parses input, fetches and authorises, calls
+one function of spaces.services (or spaces.selectors for reads) and renders: the booking rules
+live in the services only."""
+
+from datetime import UTC, datetime, time, timedelta
+
+from django.contrib.auth import authenticate, get_user_model
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lixiong.api import InvalidCredentials, LocalDateTimeField, error_response
+from lixiong.timeutil import LOCAL_TZ, local_today
+
+from . import selectors, services
+from .models import Booking, Compound, OpeningHours, Space
+
+# --- serializers -------------------------------------------------------------------------
+
+
+class CredentialsSerializer(serializers.Serializer):
+    username = serializers.CharField(help_text="The username or the email address.")
+    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(
+        help_text="Send it as `Authorization: Token <token>` with every request."
+    )
+
+
+class CompoundBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Compound
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class OpeningHoursSerializer(serializers.ModelSerializer):
+    weekday = serializers.IntegerField(read_only=True, help_text="0 = Monday … 6 = Sunday.")
+    opens = serializers.TimeField(
+        format="%H:%M", read_only=True, help_text="Local (Asia/Shanghai) time."
+    )
+    closes = serializers.TimeField(
+        format="%H:%M", read_only=True, help_text="Local (Asia/Shanghai) time."
+    )
+
+    class Meta:
+        model = OpeningHours
+        fields = ["weekday", "opens", "closes"]
+
+
+class SpaceSerializer(serializers.ModelSerializer):
+    compound = CompoundBriefSerializer(read_only=True)
+
+    class Meta:
+        model = Space
+        fields = [
+            "id",
+            "compound",
+            "name",
+            "kind",
+            "access_mode",
+            "capacity",
+            "slot_minutes",
+            "min_minutes",
+            "max_minutes",
+            "bookable_days_ahead",
+        ]
+        read_only_fields = fields
+
+
+class SpaceDetailSerializer(SpaceSerializer):
+    equipment = serializers.ListField(
+        child=serializers.CharField(), source="equipment_list", read_only=True
+    )
+    opening_hours = OpeningHoursSerializer(many=True, read_only=True)
+
+    class Meta(SpaceSerializer.Meta):
+        fields = [*SpaceSerializer.Meta.fields, "description", "equipment", "opening_hours"]
+        read_only_fields = fields
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(
+        required=False, help_text="First local date (YYYY-MM-DD). Defaults to today."
+    )
+    days = serializers.IntegerField(
+        required=False,
+        default=1,
+        min_value=1,
+        max_value=selectors.MAX_DAYS,
+        help_text=f"How many days from `date`, 1 to {selectors.MAX_DAYS}.",
+    )
+
+    def validate(self, attrs):
+        first_day = attrs.get("date") or local_today()
+        try:
+            # The range has to be expressible in UTC, as the database stores it.
+            for day in (first_day, first_day + timedelta(days=attrs["days"])):
+                datetime.combine(day, time.min, tzinfo=LOCAL_TZ).astimezone(UTC)
+        except OverflowError:
+            raise serializers.ValidationError({"date": [_("日期超出范围。")]}) from None
+        return {"date": first_day, "days": attrs["days"]}
+
+
+class SlotSerializer(serializers.Serializer):
+    start = LocalDateTimeField()
+    end = LocalDateTimeField()
+    state = serializers.ChoiceField(
+        choices=[
+            selectors.FREE,
+            selectors.TAKEN,
+            selectors.PARTNER_WINDOW,
+            selectors.CLOSED,
+        ],
+        help_text=(
+            "`free`: can be booked. `taken`: held by a pending or approved booking. "
+            "`partner_window`: given to a partner agency's classes; residents cannot book it. "
+            "`closed`: the room is closed (a closure), and also any slot that can no longer "
+            "or not yet be booked (in the past, inside the minimum notice, or beyond the "
+            "booking window)."
+        ),
+    )
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    space = serializers.IntegerField()
+    slots = SlotSerializer(many=True)
+
+
+class SpaceInBookingSerializer(serializers.ModelSerializer):
+    compound = CompoundBriefSerializer(read_only=True)
+
+    class Meta:
+        model = Space
+        fields = ["id", "name", "compound"]
+        read_only_fields = fields
+
+
+class BookingSerializer(serializers.ModelSerializer):
+    space = SpaceInBookingSerializer(read_only=True)
+    start = LocalDateTimeField(read_only=True)
+    end = LocalDateTimeField(read_only=True)
+    created_at = LocalDateTimeField(read_only=True)
+
+    class Meta:
+        model = Booking
+        fields = [
+            "id",
+            "space",
+            "booked_by",
+            "start",
+            "end",
+            "purpose",
+            "attendees",
+            "status",
+            "reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {"booked_by": {"help_text": "The id of the user who booked."}}
+
+
+def _max_length(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    """Shape only: whether the booking is allowed is for services.booking_create to say."""
+
+    space = serializers.PrimaryKeyRelatedField(queryset=Space.objects.all())
+    start = LocalDateTimeField(help_text="ISO 8601; without an offset it means Asia/Shanghai.")
+    end = LocalDateTimeField(help_text="ISO 8601; without an offset it means Asia/Shanghai.")
+    purpose = serializers.CharField(allow_blank=True, max_length=_max_length(Booking, "purpose"))
+    attendees = serializers.IntegerField()
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=_max_length(Booking, "reason")
+    )
+
+
+class BookingListQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Booking.Status.choices, required=False)
+    space = serializers.IntegerField(required=False, help_text="A space id.")
+    user = serializers.IntegerField(
+        required=False, help_text="Staff: only this user's bookings (a user id)."
+    )
+    mine = serializers.BooleanField(
+        required=False, default=False, help_text="Staff: only their own bookings."
+    )
+
+
+# --- views -------------------------------------------------------------------------------
+
+BAD_REQUEST = error_response("Invalid input (`invalid`) or a booking rule refused it.")
+UNAUTHENTICATED = error_response("Not signed in, or the token is wrong.")
+FORBIDDEN = error_response("Not allowed (or a missing CSRF token with session auth).")
+NOT_FOUND = error_response("No such object.")
+NOT_FOUND_OR_NOT_YOURS = error_response("No such booking, or it is someone else's.")
+
+
+class TokenView(APIView):
+    # Credentials travel in the body: no session, so no CSRF to ask for.
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Get an API token",
+        description="`username` may also be the email address (case-insensitive).",
+        request=CredentialsSerializer,
+        responses={
+            200: TokenSerializer,
+            400: error_response("Missing fields, or `invalid_credentials`."),
+        },
+    )
+    def post(self, request):
+        serializer = CredentialsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = _authenticate(request, **serializer.validated_data)
+        if user is None:
+            raise InvalidCredentials()
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+def _authenticate(request, *, username: str, password: str):
+    user = authenticate(request, username=username, password=password)
+    if user is not None or "@" not in username:
+        return user
+    # Emails are matched case-insensitively, however they were stored.
+    candidates = get_user_model().objects.filter(email__iexact=username).exclude(username=username)
+    for candidate in candidates[:5]:
+        user = authenticate(request, username=candidate.get_username(), password=password)
+        if user is not None:
+            return user
+    return None
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Active spaces"),
+    retrieve=extend_schema(
+        summary="One active space", responses={200: SpaceDetailSerializer, 404: NOT_FOUND}
+    ),
+)
+class SpaceViewSet(viewsets.ReadOnlyModelViewSet):
+    permission_classes = [AllowAny]
+    queryset = Space.objects.filter(is_active=True).select_related("compound")
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve":
+            queryset = queryset.prefetch_related("opening_hours")
+        return queryset
+
+    def get_serializer_class(self):
+        return SpaceDetailSerializer if self.action == "retrieve" else SpaceSerializer
+
+    @extend_schema(
+        summary="Slots of a space, day by day",
+        parameters=[AvailabilityQuerySerializer],
+        responses={200: AvailabilitySerializer, 400: BAD_REQUEST, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def availability(self, request, pk=None):
+        query = AvailabilityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        space = self.get_object()
+        slots = selectors.space_slots(
+            space=space, first_day=query.validated_data["date"], days=query.validated_data["days"]
+        )
+        return Response(AvailabilitySerializer({"space": space.pk, "slots": slots}).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Bookings",
+        description="A resident sees their own bookings; staff see everyone's and may filter "
+        "by `user` or ask for only their own with `mine`. Newest first.",
+        parameters=[BookingListQuerySerializer],
+        responses={200: BookingSerializer(many=True), 400: BAD_REQUEST, 401: UNAUTHENTICATED},
+    ),
+    retrieve=extend_schema(
+        summary="One booking",
+        description="Only one's own (staff: any); other people's are not found.",
+        responses={200: BookingSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND_OR_NOT_YOURS},
+    ),
+)
+class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [IsAuthenticated]
+    serializer_class = BookingSerializer
+    queryset = Booking.objects.select_related("space__compound")
+
+    def get_queryset(self):
+        queryset = super().get_queryset().order_by("-start", "-pk")
+        if getattr(self, "swagger_fake_view", False):
+            return queryset.none()
+        if not self.request.user.is_staff:
+            queryset = queryset.filter(booked_by=self.request.user)
+        return queryset
+
+    def filter_queryset(self, queryset):
+        if self.action != "list":
+            return queryset
+        query = BookingListQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        if "status" in params:
+            queryset = queryset.filter(status=params["status"])
+        if "space" in params:
+            queryset = queryset.filter(space_id=params["space"])
+        if "user" in params:
+            queryset = queryset.filter(booked_by_id=params["user"])
+        if params["mine"]:
+            queryset = queryset.filter(booked_by=self.request.user)
+        return queryset
+
+    def _render(self, booking, code=status.HTTP_200_OK):
+        return Response(BookingSerializer(booking).data, status=code)
+
+    @extend_schema(
+        summary="Request a booking",
+        description="Pending until staff approve it (unless the room needs no approval). "
+        "Refusals carry the rule's code, e.g. `outside_hours`, `too_soon`, `slot_taken` (409).",
+        request=BookingCreateSerializer,
+        responses={
+            201: BookingSerializer,
+            400: BAD_REQUEST,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            409: error_response("`slot_taken`: the time overlaps another booking."),
+        },
+    )
+    def create(self, request):
+        serializer = BookingCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        booking = services.booking_create(
+            space=data["space"],
+            booked_by=request.user,
+            start=data["start"],
+            end=data["end"],
+            purpose=data["purpose"],
+            attendees=data["attendees"],
+            language=translation.get_language(),
+        )
+        return self._render(booking, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Cancel a booking",
+        description="Staff cancelling someone else's booking must give a reason.",
+        request=ReasonSerializer,
+        responses={
+            200: BookingSerializer,
+            400: BAD_REQUEST,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NOT_FOUND_OR_NOT_YOURS,
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking = services.booking_cancel(
+            booking=self.get_object(), by=request.user, reason=serializer.validated_data["reason"]
+        )
+        return self._render(booking)
+
+    @extend_schema(
+        summary="Approve a pending booking (staff)",
+        request=None,
+        responses={
+            200: BookingSerializer,
+            400: BAD_REQUEST,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NOT_FOUND_OR_NOT_YOURS,
+            409: error_response("`slot_taken`: the time overlaps another booking."),
+        },
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
+    def approve(self, request, pk=None):
+        booking = services.booking_approve(booking=self.get_object(), by=request.user)
+        return self._render(booking)
+
+    @extend_schema(
+        summary="Reject a pending booking (staff)",
+        description="A reason is required (`reason_required`).",
+        request=ReasonSerializer,
+        responses={
+            200: BookingSerializer,
+            400: BAD_REQUEST,
+            401: UNAUTHENTICATED,
+            403: FORBIDDEN,
+            404: NOT_FOUND_OR_NOT_YOURS,
+        },
+    )
+    @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
+    def reject(self, request, pk=None):
+        serializer = ReasonSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        booking = services.booking_reject(
+            booking=self.get_object(), by=request.user, reason=serializer.validated_data["reason"]
+        )
+        return self._render(booking)
