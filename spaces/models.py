@@ -264,7 +264,7 @@ class Booking(models.Model):
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="booking_order"),
             # The last word on double booking: even a code path that forgets the row lock
             # cannot store two active bookings of one room that overlap. PostgreSQL only;
-            # see migration 0002.
+            # see AddConstraintOnPostgres in migration 0001.
             ExclusionConstraint(
                 name="booking_no_overlap",
                 expressions=[
