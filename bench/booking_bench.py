@@ -65,8 +65,7 @@ def rooms() -> list[Space]:
             requires_approval=True,
         )
         OpeningHours.objects.bulk_create(
-            OpeningHours(space=space, weekday=d, opens=clock(8), closes=clock(22))
-            for d in range(7)
+            OpeningHours(space=space, weekday=d, opens=clock(8), closes=clock(22)) for d in range(7)
         )
         spaces.append(space)
     return spaces

@@ -162,9 +162,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 LIXIONG_MAX_ACTIVE_BOOKINGS = int(os.environ.get("LIXIONG_MAX_ACTIVE_BOOKINGS", "3"))
 
 REST_FRAMEWORK = {
+    # Token first: DRF answers "who are you?" with the first class's challenge, and only
+    # token auth has one, which makes an anonymous call the 401 it is rather than a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -20,3 +20,6 @@ urlpatterns = [
     path("me/", include("residents.urls")),
     path("", include("spaces.urls")),
 ]
+
+handler404 = "lixiong.views.not_found"
+handler500 = "lixiong.views.server_error"

@@ -34,6 +34,8 @@ def space_slots(
     A slot is "closed" during a closure and also when it cannot be booked any more or yet
     (past, inside the minimum notice, beyond the booking window): closed to booking.
     """
+    if space.is_walk_in:
+        return []  # walk-in rooms have opening hours, not slots: nobody books them
     now = now or timezone.now()
     days = max(1, min(days, MAX_DAYS))
     range_start = datetime.combine(first_day, datetime.min.time(), tzinfo=LOCAL_TZ)

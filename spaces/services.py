@@ -117,7 +117,9 @@ def booking_create(
         # their own requests (the active-booking limit); the room's row serialises
         # everyone's requests for that room (the overlap check).
         get_user_model().objects.select_for_update().filter(pk=booked_by.pk).first()
-        space = Space.objects.select_for_update().get(pk=space_pk)
+        space = Space.objects.select_for_update().filter(pk=space_pk).first()
+        if space is None:
+            raise BookingError("space_not_bookable", field="space")
         booking_rules_check(
             space=space, start=start, end=end, attendees=attendees, as_staff=as_staff
         )

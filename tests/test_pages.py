@@ -258,3 +258,17 @@ def test_healthz_checks_the_real_broker_when_one_is_configured(client, db, setti
 def test_healthz_is_503_when_the_database_is_down(client, db, monkeypatch):
     monkeypatch.setattr("lixiong.views._database_state", lambda: "down")
     assert client.get("/healthz").status_code == 503
+
+
+def test_an_unknown_api_address_answers_in_the_api_error_shape(client, db, settings):
+    settings.DEBUG = False
+    response = client.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_an_unknown_page_is_a_friendly_404(client, db, settings):
+    settings.DEBUG = False
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()

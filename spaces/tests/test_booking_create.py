@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.test import override_settings
 
-from conftest import at
+from conftest import NOW, at
 from spaces.errors import BookingError
 from spaces.models import Booking, Closure, Space
 from spaces.services import booking_create
@@ -199,3 +199,22 @@ def test_the_message_is_translated(frozen, dance_room, resident):
     with translation.override("en"), pytest.raises(BookingError) as exc:
         book(dance_room, resident, at(1, 12), at(1, 13))
     assert exc.value.message == "The chosen time is outside opening hours."
+
+
+def test_it_refuses_a_room_that_does_not_exist(frozen, resident):
+    with pytest.raises(BookingError) as exc:
+        booking_create(
+            space=999999,
+            booked_by=resident,
+            start=at(1, 9),
+            end=at(1, 10),
+            purpose="x",
+            attendees=1,
+        )
+    assert exc.value.code == "space_not_bookable"
+
+
+def test_a_walk_in_room_has_no_slots_to_book(frozen, reading_room):
+    from spaces.selectors import space_slots
+
+    assert space_slots(space=reading_room, first_day=NOW.date(), days=7) == []
