@@ -43,7 +43,8 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=staticfiles
+	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=".venv/*" --ignore="staticfiles/*" --ignore="bench/*"
+	$(PY) scripts/sync_zh_catalogue.py
 	$(PY) manage.py compilemessages --ignore=.venv
 
 bench: $(STAMP) check-services

@@ -76,7 +76,8 @@ def test_a_resident_books_a_slot_staff_approve_it_and_the_resident_sees_it(
     space = dance_room_open_all_week
     next_monday = local_today() + timedelta(days=7 - local_today().weekday())
 
-    resident = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+    # A phone set to Chinese, as most residents' are.
+    resident = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
     sign_in(resident, base, "ahua")
     resident.goto(f"{base}/spaces/{space.pk}/?week={next_monday.isoformat()}")
     resident.locator(".week a.slot.free").first.click()
@@ -87,7 +88,7 @@ def test_a_resident_books_a_slot_staff_approve_it_and_the_resident_sees_it(
     expect(resident.locator("text=预约已提交，等待工作人员审批。")).to_be_visible()
     expect(resident.locator(".badge.pending")).to_have_text("待审批")
 
-    staff = browser.new_context().new_page()
+    staff = browser.new_context(locale="zh-CN").new_page()
     staff.goto(f"{base}/admin/login/")
     staff.fill("input[name=username]", "staff")
     staff.fill("input[name=password]", "pass-for-tests-1")
