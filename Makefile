@@ -28,10 +28,8 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-# CONN_MAX_AGE=0: the browser tests' live server thread would otherwise keep its connection
-# open and PostgreSQL would refuse to drop the test database at the end.
 test: $(STAMP) check-services chromium
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true CONN_MAX_AGE=0 \
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) DJANGO_ALLOW_ASYNC_UNSAFE=true \
 	  $(PY) -m pytest -q
 
 lint: $(STAMP)

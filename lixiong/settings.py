@@ -131,6 +131,8 @@ STORAGES = {
 
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
+# A new resident goes on to tell us their compound and building.
+ACCOUNT_SIGNUP_REDIRECT_URL = "profile"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username", "password1*", "password2*"]

@@ -138,34 +138,39 @@ def approve(modeladmin, request, queryset):
     _run(modeladmin, request, queryset, services.booking_approve, _("已通过 %(n)s 个预约。"))
 
 
-@admin.action(description=gettext_lazy("驳回所选预约（需填写原因）"), permissions=["change"])
-def reject(modeladmin, request, queryset):
-    reason = _ask_reason(modeladmin, request, queryset, "reject", _("驳回预约"))
-    if not isinstance(reason, str):
-        return reason
-    _run(
-        modeladmin,
-        request,
-        queryset,
+def _with_reason(service, name: str, title, done_message):
+    """An admin action that asks for a reason on an intermediate page, then calls `service`."""
+
+    def run(modeladmin, request, queryset):
+        reason = _ask_reason(modeladmin, request, queryset, name, str(title))
+        if not isinstance(reason, str):
+            return reason  # the intermediate page
+        _run(modeladmin, request, queryset, service, str(done_message), reason=reason)
+
+    run.__name__ = name
+    return run
+
+
+reject = admin.action(
+    description=gettext_lazy("驳回所选预约（需填写原因）"), permissions=["change"]
+)(
+    _with_reason(
         services.booking_reject,
-        _("已驳回 %(n)s 个预约。"),
-        reason=reason,
+        "reject",
+        gettext_lazy("驳回预约"),
+        gettext_lazy("已驳回 %(n)s 个预约。"),
     )
-
-
-@admin.action(description=gettext_lazy("取消所选预约（需填写原因）"), permissions=["change"])
-def cancel(modeladmin, request, queryset):
-    reason = _ask_reason(modeladmin, request, queryset, "cancel", _("取消预约"))
-    if not isinstance(reason, str):
-        return reason
-    _run(
-        modeladmin,
-        request,
-        queryset,
+)
+cancel = admin.action(
+    description=gettext_lazy("取消所选预约（需填写原因）"), permissions=["change"]
+)(
+    _with_reason(
         services.booking_cancel,
-        _("已取消 %(n)s 个预约。"),
-        reason=reason,
+        "cancel",
+        gettext_lazy("取消预约"),
+        gettext_lazy("已取消 %(n)s 个预约。"),
     )
+)
 
 
 @admin.register(Booking)

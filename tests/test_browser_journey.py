@@ -67,11 +67,17 @@ def sign_in(page, base, username):
     page.wait_for_url(f"{base}/")
 
 
+@pytest.fixture
+def people(db):
+    return make_user("ahua"), make_user("staff", staff=True)
+
+
 def test_a_resident_books_a_slot_staff_approve_it_and_the_resident_sees_it(
-    live_server, browser, dance_room_open_all_week
+    people, dance_room_open_all_week, live_server, browser
 ):
-    make_user("ahua")
-    make_user("staff", staff=True)
+    # Every database write happens in fixtures before the browser starts: Playwright's sync
+    # API runs the test in its own context, where Django would open a second connection that
+    # nothing closes (and PostgreSQL then refuses to drop the test database).
     base = live_server.url
     space = dance_room_open_all_week
     next_monday = local_today() + timedelta(days=7 - local_today().weekday())

@@ -272,3 +272,26 @@ def test_an_unknown_page_is_a_friendly_404(client, db, settings):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "页面不存在" in response.content.decode()
+
+
+def test_a_resident_signs_up_with_an_email_and_no_username_then_fills_the_profile(client, db):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "newcomer@example.com",
+            "password1": "a-long-pass-2026",
+            "password2": "a-long-pass-2026",
+        },
+    )
+    assert response.status_code == 302 and response.url == reverse("profile")
+    from django.contrib.auth import get_user_model
+
+    assert get_user_model().objects.filter(email="newcomer@example.com").exists()
+    assert client.get(reverse("profile")).status_code == 200
+
+
+def test_the_language_switcher_changes_the_interface_language(client, db):
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"}, follow=True)
+    assert "Lixiong Community Spaces" in response.content.decode()
+    response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"}, follow=True)
+    assert "沥雄社区服务阵地" in response.content.decode()
