@@ -24,9 +24,12 @@ def _test_settings(settings):
     settings.LANGUAGE_CODE = "zh-hans"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    from django.core.cache import cache
+
     from lixiong.celery import app
 
     app.conf.task_always_eager = True
+    cache.clear()  # throttle counters must not leak from one test (or run) to the next
 
 
 @pytest.fixture

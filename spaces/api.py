@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from lixiong.api import InvalidCredentials, LocalDateTimeField, error_response
@@ -212,6 +213,9 @@ class TokenView(APIView):
     # Credentials travel in the body: no session, so no CSRF to ask for.
     authentication_classes = []
     permission_classes = [AllowAny]
+    # Passwords must not be guessable at line speed (per client address, shared cache).
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth_token"
 
     @extend_schema(
         summary="Get an API token",
@@ -220,6 +224,7 @@ class TokenView(APIView):
         responses={
             200: TokenSerializer,
             400: error_response("Missing fields, or `invalid_credentials`."),
+            429: error_response("`throttled`: too many attempts; wait and retry."),
         },
     )
     def post(self, request):

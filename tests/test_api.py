@@ -146,6 +146,16 @@ def test_it_refuses_an_inactive_user_a_token(resident):
     error(response, 400, "invalid_credentials")
 
 
+def test_guessing_passwords_is_throttled_with_the_error_shape(resident, settings):
+    attempts = [
+        APIClient().post("/api/v1/auth/token/", {"username": "ahua", "password": f"guess{i}"})
+        for i in range(12)
+    ]
+    assert [r.status_code for r in attempts[:10]] == [400] * 10
+    body = error(attempts[10], 429, "throttled")
+    assert body["fields"] == {}
+
+
 def test_it_refuses_a_token_request_without_credentials(db):
     body = error(APIClient().post("/api/v1/auth/token/", {}, format="json"), 400, "invalid")
     assert set(body["fields"]) == {"username", "password"}
