@@ -16,13 +16,14 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from lixiong.errors import DomainError
 from lixiong.timeutil import LOCAL_TZ, as_aware
-from spaces.errors import BookingError
 
 INVALID_DETAIL = _("提交的内容有误，请检查后重试。")
 
@@ -80,7 +81,7 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
 
 def exception_handler(exc, context):
     """REST_FRAMEWORK["EXCEPTION_HANDLER"]: every error as ``{"code", "detail", "fields"}``."""
-    if isinstance(exc, BookingError):
+    if isinstance(exc, DomainError):
         set_rollback()
         fields = {exc.field: [exc.message]} if exc.field else {}
         return Response(_error(exc.code, exc.message, fields), status=exc.http_status)
@@ -135,3 +136,14 @@ class LocalDateTimeField(serializers.DateTimeField):
         if value is None:
             return None
         return as_aware(value).astimezone(LOCAL_TZ).isoformat()
+
+
+class Pagination(LimitOffsetPagination):
+    """Lists page by `limit` and `offset`; a limit is capped so no request can ask the
+    database for an absurd page (or an integer it cannot hold)."""
+
+    default_limit = 50
+    max_limit = 200
+
+    def get_offset(self, request):
+        return min(super().get_offset(request), 10**9)

@@ -9,7 +9,10 @@ class Profile(models.Model):
     """What the community knows of a resident beyond the login."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="profile",
+        verbose_name=_("账号"),
     )
     display_name = models.CharField(_("称呼"), max_length=50, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)

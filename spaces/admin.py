@@ -222,7 +222,12 @@ class PendingBookingAdmin(BookingAdmin):
     ordering = ["start"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(status=Booking.Status.PENDING)
+        # A request whose time has passed can no longer be approved: not work to do.
+        return (
+            super()
+            .get_queryset(request)
+            .filter(status=Booking.Status.PENDING, start__gt=timezone.now())
+        )
 
 
 @admin.register(Visit)

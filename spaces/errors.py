@@ -3,6 +3,8 @@ for tests) and a translated message (for people)."""
 
 from django.utils.translation import gettext_lazy as _
 
+from lixiong.errors import DomainError
+
 MESSAGES = {
     "space_not_bookable": _("这个服务阵地不接受预约（随时到访或已停用）。"),
     "invalid_range": _("结束时间必须晚于开始时间。"),
@@ -31,29 +33,8 @@ MESSAGES = {
     "invalid_head_count": _("人数须在 1 到 %(max)s 之间。"),
 }
 
-# Codes that are conflicts with what others hold, not mistakes in the request.
-CONFLICT_CODES = {"slot_taken"}
-FORBIDDEN_CODES = {"not_yours"}
 
-
-class BookingError(Exception):
-    def __init__(self, code: str, field: str | None = None, **params):
-        self.code = code
-        self.field = field
-        self.params = params
-        super().__init__(code)
-
-    @property
-    def message(self) -> str:
-        return str(MESSAGES[self.code]) % self.params if self.params else str(MESSAGES[self.code])
-
-    @property
-    def http_status(self) -> int:
-        if self.code in CONFLICT_CODES:
-            return 409
-        if self.code in FORBIDDEN_CODES:
-            return 403
-        return 400
-
-    def __str__(self) -> str:
-        return self.message
+class BookingError(DomainError):
+    messages = MESSAGES
+    conflict_codes = frozenset({"slot_taken"})
+    forbidden_codes = frozenset({"not_yours"})

@@ -27,9 +27,18 @@ class BookingForm(forms.Form):
         ]
         self.fields["attendees"].widget.attrs["max"] = space.capacity
 
+    def clean(self):
+        cleaned = super().clean()
+        if "start" in cleaned and "duration" in cleaned:
+            try:
+                cleaned["end"] = cleaned["start"] + timedelta(minutes=cleaned["duration"])
+            except OverflowError:
+                self.add_error("start", _("请选择一个有效的时间。"))
+        return cleaned
+
     @property
     def end(self):
-        return self.cleaned_data["start"] + timedelta(minutes=self.cleaned_data["duration"])
+        return self.cleaned_data["end"]
 
 
 def duration_label(minutes: int) -> str:

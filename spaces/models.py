@@ -7,6 +7,8 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
 from django.db import models
 from django.db.models import Func, Q
+from django.db.models.functions import Mod
+from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -85,6 +87,14 @@ class Space(models.Model):
                 condition=Q(min_minutes__gte=models.F("slot_minutes"))
                 & Q(max_minutes__gte=models.F("min_minutes")),
                 name="space_booking_length_order",
+                violation_error_message=_("须满足：时段长度 ≤ 最短预约 ≤ 最长预约。"),
+            ),
+            # Bookings are whole slots, so the length limits must be too.
+            models.CheckConstraint(
+                condition=Exact(Mod("min_minutes", "slot_minutes"), 0)
+                & Exact(Mod("max_minutes", "slot_minutes"), 0),
+                name="space_lengths_in_whole_slots",
+                violation_error_message=_("最短和最长预约须是时段长度的整数倍。"),
             ),
         ]
 
@@ -98,6 +108,19 @@ class Space(models.Model):
     @property
     def equipment_list(self) -> list[str]:
         return [line.strip() for line in self.equipment.splitlines() if line.strip()]
+
+    def opening_ranges_on(self, day, hours=None) -> list[tuple[datetime, datetime]]:
+        """The day's opening hours as aware ranges, touching or overlapping ones merged, so
+        09:00-12:00 and 12:00-18:00 is one stretch a booking may span."""
+        hours = self.opening_hours.all() if hours is None else hours
+        ranges = sorted(h.bounds_on(day) for h in hours if h.weekday == day.weekday())
+        merged: list[list[datetime]] = []
+        for start, end in ranges:
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        return [(start, end) for start, end in merged]
 
     def is_open_at(self, moment: datetime, hours=None) -> bool:
         """Whether the opening hours cover `moment` (ignores closures)."""
@@ -250,6 +273,9 @@ class Booking(models.Model):
     decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
     language = models.CharField(
         _("通知语言"), max_length=10, default=settings.LANGUAGE_CODE, editable=False
+    )
+    for_activity = models.BooleanField(
+        _("活动占用"), default=False, help_text=_("为组织方的活动占用场地。")
     )
     created_at = models.DateTimeField(_("提交时间"), auto_now_add=True)
 

@@ -57,8 +57,7 @@ def space_slots(
     for offset in range(days):
         day = first_day + timedelta(days=offset)
         day_windows = [w.bounds_on(day) for w in windows if w.weekday == day.weekday()]
-        for opening in sorted((h for h in hours if h.weekday == day.weekday()), key=_opens):
-            cursor, closes = opening.bounds_on(day)
+        for cursor, closes in space.opening_ranges_on(day, hours):
             while cursor + step <= closes:
                 end = cursor + step
                 slots.append(
@@ -70,10 +69,6 @@ def space_slots(
                 )
                 cursor = end
     return slots
-
-
-def _opens(hours):
-    return hours.opens
 
 
 def _overlaps(start, end, ranges) -> bool:

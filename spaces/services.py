@@ -24,10 +24,17 @@ def booking_rules_check(
     end: datetime,
     attendees: int,
     as_staff: bool = False,
+    for_activity: bool = False,
     now: datetime | None = None,
 ) -> None:
     """Raise BookingError for the first rule a requested booking breaks (not counting overlap
-    with other bookings or the per-resident limit, which need locks)."""
+    with other bookings or the per-resident limit, which need locks).
+
+    A room held for an organiser's activity (`for_activity`) keeps the rules about the room
+    (open, not closed, big enough, free) but not the ones that ration residents' borrowing:
+    notice, booking window, slot grid, length limits and partner windows. Organisers plan a
+    term ahead and run 90-minute classes in 60-minute-slot rooms.
+    """
     now = now or timezone.now()
     if space.is_walk_in or not space.is_active:
         raise BookingError("space_not_bookable", field="space")
@@ -35,24 +42,16 @@ def booking_rules_check(
         raise BookingError("invalid_range", field="end")
     if start < now:
         raise BookingError("in_past", field="start")
+    if for_activity:
+        _check_room(space=space, start=start, end=end, attendees=attendees)
+        return
     if start < now + timedelta(minutes=space.min_notice_minutes):
         raise BookingError("too_soon", field="start", minutes=space.min_notice_minutes)
     if start >= now + timedelta(days=space.bookable_days_ahead):
         raise BookingError("too_far_ahead", field="start", days=space.bookable_days_ahead)
 
     local_start, local_end = start.astimezone(LOCAL_TZ), end.astimezone(LOCAL_TZ)
-    opening = next(
-        (
-            (opens, closes)
-            for opens, closes in (
-                h.bounds_on(local_start.date())
-                for h in space.opening_hours.all()
-                if h.weekday == local_start.weekday()
-            )
-            if opens <= local_start and local_end <= closes
-        ),
-        None,
-    )
+    opening = _opening_around(space, local_start, local_end)
     if opening is None:
         raise BookingError("outside_hours", field="start")
     slot = timedelta(minutes=space.slot_minutes)
@@ -64,9 +63,6 @@ def booking_rules_check(
     if minutes > space.max_minutes:
         raise BookingError("too_long", field="end", minutes=space.max_minutes)
 
-    closure = space.closures.filter(start__lt=end, end__gt=start).first()
-    if closure is not None:
-        raise BookingError("closed", field="start", reason=closure.reason)
     if not as_staff:
         for window in space.partner_windows.all():
             if window.weekday != local_start.weekday():
@@ -74,6 +70,28 @@ def booking_rules_check(
             w_start, w_end = window.bounds_on(local_start.date())
             if w_start < local_end and local_start < w_end:
                 raise BookingError("partner_window", field="start")
+    _check_room(space=space, start=start, end=end, attendees=attendees, hours_checked=True)
+
+
+def _opening_around(space: Space, local_start: datetime, local_end: datetime):
+    """The opening range (as aware datetimes) that holds [start, end), or None."""
+    for opens, closes in space.opening_ranges_on(local_start.date()):
+        if opens <= local_start and local_end <= closes:
+            return opens, closes
+    return None
+
+
+def _check_room(
+    *, space: Space, start: datetime, end: datetime, attendees: int, hours_checked: bool = False
+) -> None:
+    """The rules about the room itself, whoever holds it."""
+    if not hours_checked:
+        local_start, local_end = start.astimezone(LOCAL_TZ), end.astimezone(LOCAL_TZ)
+        if _opening_around(space, local_start, local_end) is None:
+            raise BookingError("outside_hours", field="start")
+    closure = space.closures.filter(start__lt=end, end__gt=start).first()
+    if closure is not None:
+        raise BookingError("closed", field="start", reason=closure.reason)
     if attendees < 1:
         raise BookingError("invalid_attendees", field="attendees")
     if attendees > space.capacity:
@@ -91,9 +109,11 @@ def _raise_if_taken(space: Space, start: datetime, end: datetime, exclude_pk=Non
 def _notify(booking_id: int, event: str, staff: bool = False) -> None:
     from . import tasks  # tasks import services; import late to keep the graph acyclic
 
-    transaction.on_commit(lambda: tasks.send_booking_mail.delay(booking_id, event))
+    # robust: the booking is saved whatever happens to its mail; a broker or SMTP failure is
+    # logged, never turned into a 500 that hides a booking that exists.
+    transaction.on_commit(lambda: tasks.send_booking_mail.delay(booking_id, event), robust=True)
     if staff:
-        transaction.on_commit(lambda: tasks.send_staff_request_mail.delay(booking_id))
+        transaction.on_commit(lambda: tasks.send_staff_request_mail.delay(booking_id), robust=True)
 
 
 def booking_create(
@@ -105,7 +125,10 @@ def booking_create(
     purpose: str,
     attendees: int,
     language: str | None = None,
+    for_activity: bool = False,
 ) -> Booking:
+    """Book a room. `for_activity` holds it for an organiser's activity: approved at once,
+    outside the residents' rationing rules, and announced by the activity, not by mail here."""
     start, end = as_aware(start), as_aware(end)
     purpose = (purpose or "").strip()
     if not purpose:
@@ -116,21 +139,30 @@ def booking_create(
         # Lock order everywhere: the resident, then the room. The resident's row serialises
         # their own requests (the active-booking limit); the room's row serialises
         # everyone's requests for that room (the overlap check).
-        get_user_model().objects.select_for_update().filter(pk=booked_by.pk).first()
-        space = Space.objects.select_for_update().filter(pk=space_pk).first()
+        # NO KEY UPDATE: it serialises lockers just the same, but lets other transactions
+        # insert rows that merely point at this user or room (a booking's decided_by, a
+        # new booking's space), which would otherwise deadlock against approve or cancel.
+        get_user_model().objects.select_for_update(no_key=True).filter(pk=booked_by.pk).first()
+        space = Space.objects.select_for_update(no_key=True).filter(pk=space_pk).first()
         if space is None:
             raise BookingError("space_not_bookable", field="space")
         booking_rules_check(
-            space=space, start=start, end=end, attendees=attendees, as_staff=as_staff
+            space=space,
+            start=start,
+            end=end,
+            attendees=attendees,
+            as_staff=as_staff,
+            for_activity=for_activity,
         )
-        if not as_staff:
+        if not as_staff and not for_activity:
             limit = settings.LIXIONG_MAX_ACTIVE_BOOKINGS
             held = Booking.objects.active().upcoming().filter(booked_by=booked_by).count()
             if held >= limit:
                 raise BookingError("booking_limit", limit=limit)
         _raise_if_taken(space, start, end)
 
-        approved_now = as_staff or not space.requires_approval
+        decided_now = as_staff or for_activity
+        approved_now = decided_now or not space.requires_approval
         booking = Booking(
             space=space,
             booked_by=booked_by,
@@ -139,12 +171,14 @@ def booking_create(
             start=start,
             end=end,
             status=Booking.Status.APPROVED if approved_now else Booking.Status.PENDING,
-            decided_by=booked_by if as_staff else None,
+            decided_by=booked_by if decided_now else None,
             decided_at=timezone.now() if approved_now else None,
             language=language or translation.get_language() or settings.LANGUAGE_CODE,
+            for_activity=for_activity,
         )
         _insert(booking)
-        _notify(booking.pk, "approved" if approved_now else "received", staff=not approved_now)
+        if not for_activity:
+            _notify(booking.pk, "approved" if approved_now else "received", staff=not approved_now)
     return booking
 
 
@@ -162,17 +196,31 @@ def _insert(booking: Booking) -> None:
 def _lock_booking(booking: Booking | int) -> Booking:
     pk = booking.pk if isinstance(booking, Booking) else booking
     space_pk = Booking.objects.values_list("space_id", flat=True).get(pk=pk)
-    Space.objects.select_for_update().filter(pk=space_pk).first()
-    return Booking.objects.select_for_update().select_related("space").get(pk=pk)
+    Space.objects.select_for_update(no_key=True).filter(pk=space_pk).first()
+    return (
+        Booking.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("space")
+        .get(pk=pk)
+    )
+
+
+def can_decide(user) -> bool:
+    """Staff who may approve, reject and cancel others' bookings: the same permission the
+    admin actions need, so the API cannot do more than the admin."""
+    return user.is_active and user.is_staff and user.has_perm("spaces.change_booking")
 
 
 def booking_approve(*, booking: Booking | int, by) -> Booking:
+    if not can_decide(by):
+        raise BookingError("not_yours")
     with transaction.atomic():
         booking = _lock_booking(booking)
         if booking.status != Booking.Status.PENDING:
             raise BookingError("not_pending")
         if booking.start <= timezone.now():
             raise BookingError("expired")
+        if booking.space.is_walk_in or not booking.space.is_active:
+            raise BookingError("space_not_bookable")
         # Re-check under the room lock: a closure may have been set since the request.
         closure = booking.space.closures.filter(start__lt=booking.end, end__gt=booking.start)
         closure = closure.first()
@@ -188,6 +236,8 @@ def booking_approve(*, booking: Booking | int, by) -> Booking:
 
 
 def booking_reject(*, booking: Booking | int, by, reason: str) -> Booking:
+    if not can_decide(by):
+        raise BookingError("not_yours")
     reason = (reason or "").strip()
     if not reason:
         raise BookingError("reason_required", field="reason")
@@ -209,7 +259,7 @@ def booking_cancel(*, booking: Booking | int, by, reason: str = "") -> Booking:
     with transaction.atomic():
         booking = _lock_booking(booking)
         is_owner = booking.booked_by_id == by.pk
-        if not is_owner and not by.is_staff:
+        if not is_owner and not can_decide(by):
             raise BookingError("not_yours")
         if not booking.is_active:
             raise BookingError("not_active")
@@ -223,7 +273,8 @@ def booking_cancel(*, booking: Booking | int, by, reason: str = "") -> Booking:
         booking.decided_by = by
         booking.decided_at = timezone.now()
         booking.save(update_fields=["status", "reason", "decided_by", "decided_at"])
-        _notify(booking.pk, "cancelled")
+        if not booking.for_activity:
+            _notify(booking.pk, "cancelled")
     return booking
 
 

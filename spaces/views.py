@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lixiong.timeutil import LOCAL_TZ, local_today
+from lixiong.timeutil import LOCAL_TZ, as_aware, local_today
 
 from . import selectors, services
 from .errors import BookingError
@@ -34,10 +34,14 @@ def _space(pk) -> Space:
 
 def _week_start(request) -> date:
     """Monday of the requested week (?week=YYYY-MM-DD), this week when absent or bad."""
+    today = local_today()
     try:
         day = date.fromisoformat(request.GET.get("week", ""))
     except ValueError:
-        day = local_today()
+        day = today
+    # Far past or future weeks are nobody's business (and date arithmetic overflows there).
+    if abs((day - today).days) > 366 * 5:
+        day = today
     return day - timedelta(days=day.weekday())
 
 
@@ -101,9 +105,10 @@ def _initial(request, space: Space) -> dict:
     initial = {"duration": space.min_minutes, "attendees": 1}
     raw = request.GET.get("start", "")
     try:
-        initial["start"] = datetime.fromisoformat(raw).astimezone(LOCAL_TZ).replace(tzinfo=None)
-    except ValueError:
-        pass
+        start = as_aware(datetime.fromisoformat(raw)).astimezone(LOCAL_TZ)
+    except (ValueError, OverflowError):
+        return initial  # a bad link just leaves the time for the resident to choose
+    initial["start"] = start.replace(tzinfo=None)
     return initial
 
 

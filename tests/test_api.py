@@ -399,7 +399,42 @@ def test_a_walk_in_room_refuses_bookings_by_the_services_rule(frozen, reading_ro
 def test_it_refuses_a_missing_space_as_a_field_error(frozen, dance_room, resident):
     body = {**booking_body(dance_room, at(1, 9), at(1, 10)), "space": 999999}
     response = post_booking(client_for(resident), body)
-    assert list(error(response, 400, "invalid")["fields"]) == ["space"]
+    assert list(error(response, 400, "space_not_bookable")["fields"]) == ["space"]
+
+
+@pytest.mark.parametrize("space", [1e300, "1.5", -1, 2**70, "abc", None])
+def test_it_refuses_a_space_id_that_is_not_a_sane_integer(frozen, dance_room, resident, space):
+    body = {**booking_body(dance_room, at(1, 9), at(1, 10)), "space": space}
+    assert list(error(post_booking(client_for(resident), body), 400, "invalid")["fields"]) == [
+        "space"
+    ]
+    assert not Booking.objects.exists()
+
+
+def test_an_absurd_page_size_or_offset_is_capped_not_a_500(frozen, dance_room, resident):
+    client = client_for(resident)
+    response = client.get("/api/v1/bookings/", {"limit": "9" * 30, "offset": "9" * 30})
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
+def test_staff_without_the_booking_permission_cannot_decide_through_the_api(
+    frozen, dance_room, resident
+):
+    booking = booking_create(
+        space=dance_room,
+        booked_by=resident,
+        start=at(1, 9),
+        end=at(1, 10),
+        purpose="x",
+        attendees=1,
+    )
+    helper = make_user("helper")
+    helper.is_staff = True  # staff, but not given spaces.change_booking
+    helper.save()
+    client = client_for(helper)
+    assert client.get("/api/v1/bookings/").json()["count"] == 0
+    assert client.post(f"/api/v1/bookings/{booking.pk}/approve/").status_code == 404
 
 
 def test_it_refuses_an_unauthenticated_request_with_401(frozen, dance_room):
@@ -588,12 +623,12 @@ def pending(frozen, dance_room, resident):
 
 def test_a_resident_cannot_approve_or_reject(pending, resident):
     client = client_for(resident)
-    body = error(client.post(f"/api/v1/bookings/{pending.pk}/approve/"), 403, "permission_denied")
+    body = error(client.post(f"/api/v1/bookings/{pending.pk}/approve/"), 403, "not_yours")
     assert body["fields"] == {}
     error(
         client.post(f"/api/v1/bookings/{pending.pk}/reject/", {"reason": "不行"}),
         403,
-        "permission_denied",
+        "not_yours",
     )
     pending.refresh_from_db()
     assert pending.status == Booking.Status.PENDING

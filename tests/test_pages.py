@@ -295,3 +295,35 @@ def test_the_language_switcher_changes_the_interface_language(client, db):
     assert "Lixiong Community Spaces" in response.content.decode()
     response = client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"}, follow=True)
     assert "沥雄社区服务阵地" in response.content.decode()
+
+
+@pytest.mark.parametrize("week", ["0001-01-01", "9999-12-27", "2026-13-01"])
+def test_a_week_at_the_ends_of_the_calendar_shows_this_week(client, frozen, dance_room, week):
+    response = client.get(reverse("space_detail", args=[dance_room.pk]), {"week": week})
+    assert response.status_code == 200
+    assert "2026-11-30" in response.content.decode()
+
+
+@pytest.mark.parametrize("start", ["0001-01-01T00:00+14:00", "nonsense", "2026-12-02T10:00"])
+def test_a_bad_start_link_leaves_the_booking_form_usable(
+    client, frozen, dance_room, resident, start
+):
+    client.force_login(resident)
+    response = client.get(reverse("booking_new", args=[dance_room.pk]), {"start": start})
+    assert response.status_code == 200
+
+
+def test_a_naive_start_link_means_community_time(client, frozen, dance_room, resident):
+    client.force_login(resident)
+    page = client.get(reverse("booking_new", args=[dance_room.pk]), {"start": "2026-12-02T10:00"})
+    assert 'value="2026-12-02T10:00"' in page.content.decode()
+
+
+def test_a_start_at_the_end_of_time_is_a_form_error(client, frozen, dance_room, resident):
+    client.force_login(resident)
+    response = client.post(
+        reverse("booking_new", args=[dance_room.pk]),
+        {"start": "9999-12-31T23:30", "duration": 60, "attendees": 1, "purpose": "x"},
+    )
+    assert response.status_code == 200
+    assert Booking.objects.count() == 0

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.core import mail
@@ -221,3 +221,12 @@ def test_a_walk_in_room_has_no_slots_to_book(frozen, reading_room):
     from spaces.selectors import space_slots
 
     assert space_slots(space=reading_room, first_day=NOW.date(), days=7) == []
+
+
+def test_touching_opening_ranges_are_one_stretch_to_book_across(frozen, dance_room, resident):
+    from spaces.models import OpeningHours
+
+    # Wednesday: 08-12 and 14-22 by the fixture; add 12-14 so the day is open throughout.
+    OpeningHours.objects.create(space=dance_room, weekday=2, opens=time(12), closes=time(14))
+    booking = book(dance_room, resident, at(1, 11), at(1, 14))
+    assert booking.end == at(1, 14)

@@ -5,7 +5,7 @@ from django.core import mail
 
 from conftest import at
 from spaces.errors import BookingError
-from spaces.models import Booking, BookingMail, Closure
+from spaces.models import Booking, BookingMail, Closure, Space
 from spaces.services import booking_approve, booking_cancel, booking_create, booking_reject
 from spaces.tasks import send_booking_mail
 
@@ -118,3 +118,13 @@ def test_cancellation_and_rejection_mails_carry_the_reason(
     cancelled = [m for m in mail.outbox if "已取消" in m.subject]
     assert cancelled and "停电检修" in cancelled[0].body
     assert cancelled[0].to == [resident.email]
+
+
+def test_a_request_for_a_room_taken_out_of_use_cannot_be_approved(request_, staff, dance_room):
+    Space.objects.filter(pk=dance_room.pk).update(is_active=False)
+    assert code_of(booking_approve, booking=request_, by=staff) == "space_not_bookable"
+
+
+def test_only_staff_with_the_booking_permission_decide(request_, other_resident):
+    assert code_of(booking_approve, booking=request_, by=other_resident) == "not_yours"
+    assert code_of(booking_reject, booking=request_, by=other_resident, reason="x") == "not_yours"
