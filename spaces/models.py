@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeBoundary, RangeOperators
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.models import Func, Q
 from django.db.models.functions import Mod
 from django.db.models.lookups import Exact
@@ -13,6 +13,32 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lixiong.timeutil import LOCAL_TZ
+
+
+class PostgresExclusionConstraint(ExclusionConstraint):
+    """An exclusion constraint where the database has them (PostgreSQL), nothing elsewhere.
+
+    The embedded SQLite mode of `make run` has no EXCLUDE; it relies on its serialised write
+    transactions instead (see settings.DATABASES). Returning no SQL also keeps SQLite's table
+    rebuilds (any AddField on Booking) from writing the constraint back in.
+    """
+
+    @staticmethod
+    def _here(schema_editor) -> bool:
+        return schema_editor.connection.vendor == "postgresql"
+
+    def constraint_sql(self, model, schema_editor):
+        return super().constraint_sql(model, schema_editor) if self._here(schema_editor) else None
+
+    def create_sql(self, model, schema_editor):
+        return super().create_sql(model, schema_editor) if self._here(schema_editor) else None
+
+    def remove_sql(self, model, schema_editor):
+        return super().remove_sql(model, schema_editor) if self._here(schema_editor) else None
+
+    def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
+        if connections[using].vendor == "postgresql":
+            super().validate(model, instance, exclude=exclude, using=using)
 
 
 class TsTzRange(Func):
@@ -289,9 +315,8 @@ class Booking(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="booking_order"),
             # The last word on double booking: even a code path that forgets the row lock
-            # cannot store two active bookings of one room that overlap. PostgreSQL only;
-            # see AddConstraintOnPostgres in migration 0001.
-            ExclusionConstraint(
+            # cannot store two active bookings of one room that overlap. PostgreSQL only.
+            PostgresExclusionConstraint(
                 name="booking_no_overlap",
                 expressions=[
                     ("space", RangeOperators.EQUAL),

@@ -3,7 +3,6 @@
 import django.contrib.postgres.constraints
 from django.contrib.postgres.operations import BtreeGistExtension
 
-from lixiong.migration_ops import AddConstraintOnPostgres
 import django.contrib.postgres.fields.ranges
 import django.db.models.deletion
 import django.utils.timezone
@@ -198,9 +197,9 @@ class Migration(migrations.Migration):
             model_name='booking',
             constraint=models.CheckConstraint(condition=models.Q(('start__lt', models.F('end'))), name='booking_order'),
         ),
-        AddConstraintOnPostgres(
+        migrations.AddConstraint(
             model_name='booking',
-            constraint=django.contrib.postgres.constraints.ExclusionConstraint(condition=models.Q(('status__in', ['pending', 'approved'])), expressions=[('space', '='), (spaces.models.TsTzRange('start', 'end', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&')], name='booking_no_overlap', violation_error_code='slot_taken'),
+            constraint=spaces.models.PostgresExclusionConstraint(condition=models.Q(('status__in', ['pending', 'approved'])), expressions=[('space', '='), (spaces.models.TsTzRange('start', 'end', django.contrib.postgres.fields.ranges.RangeBoundary()), '&&')], name='booking_no_overlap', violation_error_code='slot_taken'),
         ),
         migrations.AddIndex(
             model_name='visit',
