@@ -105,3 +105,50 @@ def reading_room(compound):
     for weekday in range(7):
         OpeningHours.objects.create(space=space, weekday=weekday, opens=time(8), closes=time(21))
     return space
+
+
+# --- programs ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def officer(db):
+    return make_user("officer_fulian")
+
+
+@pytest.fixture
+def department(officer):
+    from programs.models import Department, Organiser
+
+    organiser = Organiser.objects.create(name="大沥镇妇联", kind=Organiser.Kind.DEPARTMENT)
+    organiser.members.add(officer)
+    return Department.objects.create(
+        organiser=organiser, kind=Department.Kind.WOMENS_FEDERATION, brand="暖心驿站"
+    )
+
+
+@pytest.fixture
+def category(db):
+    from programs.models import ServiceCategory
+
+    return ServiceCategory.objects.create(name="亲子")
+
+
+@pytest.fixture
+def make_activity(department, officer, category, dance_room):
+    """Publish an activity in the dance room, `day_offset` days after NOW, from `hour`."""
+    from programs.services import activity_create
+
+    def make(day_offset=1, hour=9, hours=2, **fields):
+        fields.setdefault("title", "亲子手工坊")
+        fields.setdefault("category", category)
+        fields.setdefault("capacity", 4)
+        return activity_create(
+            organiser=department.organiser,
+            by=officer,
+            space=dance_room,
+            start=at(day_offset, hour),
+            end=at(day_offset, hour + hours),
+            **fields,
+        )
+
+    return make

@@ -3,11 +3,14 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from programs import api as programs_api
 from spaces import api as spaces_api
 
 router = SimpleRouter()
 router.register("spaces", spaces_api.SpaceViewSet, basename="api-space")
 router.register("bookings", spaces_api.BookingViewSet, basename="api-booking")
+router.register("activities", programs_api.ActivityViewSet, basename="api-activity")
+router.register("registrations", programs_api.RegistrationViewSet, basename="api-registration")
 
 urlpatterns: list = [
     path("auth/token/", spaces_api.TokenView.as_view(), name="api-auth-token"),

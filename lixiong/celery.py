@@ -8,6 +8,8 @@ app = Celery("lixiong")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Every periodic job is declared here, in one place (none yet: reminders and reports
-# come with their issues).
-app.conf.beat_schedule = {}
+# Every periodic job is declared here, in one place.
+app.conf.beat_schedule = {
+    # An unanswered waitlist offer passes to the next person within five minutes of expiry.
+    "expire-waitlist-offers": {"task": "programs.tasks.expire_offers", "schedule": 300.0},
+}

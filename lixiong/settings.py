@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "lixiong",
     "spaces",
+    "programs",
     "residents",
 ]
 
@@ -191,6 +192,17 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Pinned names: adding a model with a `status` must never rename another's enum in the
+    # schema (generated clients would break).
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatusEnum": "spaces.models.Booking.Status",
+        "SpaceKindEnum": "spaces.models.Space.Kind",
+        "AccessModeEnum": "spaces.models.Space.AccessMode",
+        "ActivityStatusEnum": "programs.models.Activity.Status",
+        "RegistrationStatusEnum": "programs.models.Registration.Status",
+        "OrganiserKindEnum": "programs.models.Organiser.Kind",
+        "WaitlistPolicyEnum": "programs.models.Activity.WaitlistPolicy",
+    },
 }
 
 # Behind a reverse proxy that terminates HTTPS (docker-compose deployments).

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api_docs"),
     path("me/", include("residents.urls")),
+    path("", include("programs.urls")),
     path("", include("spaces.urls")),
 ]
 

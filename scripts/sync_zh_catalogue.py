@@ -17,12 +17,15 @@ def main() -> None:
     po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
     po.metadata["Plural-Forms"] = "nplurals=1; plural=0;"
     for entry in po:
+        # Always the identity, never kept: makemessages fills a new string with a "fuzzy"
+        # guess from a similar old one (排序号 -> 排序), which would show the wrong text.
         if entry.msgid_plural:
             entry.msgstr_plural = {0: entry.msgid}
-        elif not entry.msgstr:
+        else:
             entry.msgstr = entry.msgid
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
+        entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
     po.save()
 
 

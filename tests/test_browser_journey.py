@@ -108,3 +108,56 @@ def test_a_resident_books_a_slot_staff_approve_it_and_the_resident_sees_it(
     resident.goto(f"{base}/bookings/")
     expect(resident.locator(".badge.approved")).to_have_text("已通过")
     assert resident.locator(".badge.pending").count() == 0
+
+
+@pytest.fixture
+def full_activity(db, dance_room_open_all_week):
+    """A parent-child class whose only seat is taken, with a waitlist that promotes at once."""
+    from datetime import datetime
+
+    from lixiong.timeutil import LOCAL_TZ
+    from programs.models import Department, Organiser, ServiceCategory
+    from programs.services import activity_create, registration_create
+
+    officer = make_user("officer")
+    organiser = Organiser.objects.create(name="大沥镇妇联", kind=Organiser.Kind.DEPARTMENT)
+    organiser.members.add(officer)
+    Department.objects.create(organiser=organiser, kind=Department.Kind.WOMENS_FEDERATION)
+    day = local_today() + timedelta(days=3)
+    activity = activity_create(
+        organiser=organiser,
+        by=officer,
+        space=dance_room_open_all_week,
+        start=datetime.combine(day, time(10), tzinfo=LOCAL_TZ),
+        end=datetime.combine(day, time(12), tzinfo=LOCAL_TZ),
+        title="亲子手工坊",
+        category=ServiceCategory.objects.create(name="亲子"),
+        capacity=1,
+    )
+    registration_create(activity=activity, resident=make_user("xiaomei"))
+    make_user("ahua")
+    return activity
+
+
+def test_a_resident_joins_the_waitlist_of_a_full_activity_and_is_promoted_when_a_seat_frees(
+    full_activity, live_server, browser
+):
+    base = live_server.url
+    ahua = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    sign_in(ahua, base, "ahua")
+    ahua.goto(f"{base}/activities/")
+    ahua.click("text=亲子手工坊")
+    expect(ahua.locator(".badge.closed")).to_have_text("已满")
+    ahua.click("button:has-text('加入候补')")
+    expect(ahua.locator("text=您在候补名单第 1 位")).to_be_visible()
+
+    xiaomei = browser.new_context(locale="zh-CN").new_page()
+    sign_in(xiaomei, base, "xiaomei")
+    xiaomei.goto(f"{base}/activities/{full_activity.pk}/")
+    xiaomei.click("button:has-text('取消报名')")
+    expect(xiaomei.locator("text=已取消报名。")).to_be_visible()
+
+    ahua.goto(f"{base}/me/activities/")
+    expect(ahua.locator(".badge.confirmed")).to_have_text("已报名")
+    ahua.goto(f"{base}/activities/{full_activity.pk}/")
+    expect(ahua.locator("text=我的签到二维码")).to_be_visible()

@@ -1,13 +1,15 @@
-"""`python manage.py seed_demo`: the demo community of 沥雄社区, safe to run again and again.
+"""`python manage.py seed_spaces`: the ground of the demo community of 沥雄社区 (compounds,
+rooms, users, bookings, visits), safe to run again and again. `python manage.py seed_demo` runs
+it first, then the other apps' seeds (seed_programs).
 
 Natural keys make it idempotent: Compound.name, (compound, name) for a Space, username for a
-user. Compounds, spaces and users are brought to the demo values with update_or_create
-(passwords are set only when a user is created). Opening hours and partner windows are
-seeded only for a space that has none, so hours staff have edited since are left alone; the
-closure is keyed by (space, reason). Upcoming bookings go through spaces.services, into the
-first free slot space_slots() offers from tomorrow on, and are skipped when that resident
-already holds an active upcoming booking of that room. Past bookings (for usage reports) and
-walk-in visits are written directly, because the service refuses the past, and only once.
+user. Existing compounds, spaces, users and profiles are left as they are (get_or_create):
+`make run` seeds on every start, and must never undo what staff or residents changed.
+Opening hours and partner windows are seeded only for a space that has none; the closure is
+keyed by (space, reason). Upcoming bookings go through spaces.services, into the first free
+slot space_slots() offers from tomorrow on, and are skipped when that resident already holds
+an active upcoming booking of that room. Past bookings (for usage reports) and walk-in visits
+are written directly, because the service refuses the past, and only once.
 
 Every person here is invented.
 """
@@ -433,7 +435,7 @@ class Command(BaseCommand):
     def seed(self) -> None:
         self.compounds = {}
         for position, (name, address, brand) in enumerate(COMPOUNDS, start=1):
-            compound, created = Compound.objects.update_or_create(
+            compound, created = Compound.objects.get_or_create(
                 name=name, defaults={"address": address, "brand": brand, "position": position}
             )
             self.compounds[name] = compound
@@ -453,7 +455,7 @@ class Command(BaseCommand):
         self.seed_visits()
 
     def seed_space(self, spec: SpaceSpec) -> Space:
-        space, created = Space.objects.update_or_create(
+        space, created = Space.objects.get_or_create(
             compound=self.compounds[spec.compound],
             name=spec.name,
             defaults={
@@ -502,9 +504,7 @@ class Command(BaseCommand):
         self.count("closures", created)
 
     def seed_user(self, username: str, password: str, **fields):
-        user, created = get_user_model().objects.update_or_create(
-            username=username, defaults=fields
-        )
+        user, created = get_user_model().objects.get_or_create(username=username, defaults=fields)
         if created:
             user.set_password(password)
             user.save(update_fields=["password"])
@@ -541,7 +541,7 @@ class Command(BaseCommand):
             is_superuser=False,
             is_active=True,
         )
-        Profile.objects.update_or_create(
+        Profile.objects.get_or_create(
             user=user,
             defaults={
                 "display_name": display_name,

@@ -1,0 +1,177 @@
+"""Reads over activities: seat counts for lists, and the beneficiaries (人次) figure."""
+
+from datetime import date, datetime
+
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
+from django.utils import timezone
+
+from lixiong.timeutil import LOCAL_TZ
+
+from .models import Activity, Registration
+
+
+def with_seat_counts(queryset, now: datetime | None = None):
+    """Annotate `seats_taken` (confirmed seats and open offers) and `waitlist_length`, in the
+    same query, so lists show seats left without a query per row."""
+    now = now or timezone.now()
+    holding = Q(registrations__status=Registration.Status.CONFIRMED) | Q(
+        registrations__status=Registration.Status.OFFERED,
+        registrations__offer_expires_at__gt=now,
+    )
+    return queryset.annotate(
+        seats_taken=Coalesce(Sum("registrations__party_size", filter=holding), 0),
+        waitlist_length=Count(
+            "registrations",
+            filter=Q(registrations__status=Registration.Status.WAITLISTED),
+        ),
+    )
+
+
+def activity_list(
+    *,
+    compound: int | None = None,
+    category: int | None = None,
+    organiser: int | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    free: bool | None = None,
+):
+    """Published and finished activities for the public calendar, filtered as residents ask."""
+    qs = Activity.objects.public().select_related(
+        "organiser", "category", "space__compound", "program"
+    )
+    if compound:
+        qs = qs.filter(space__compound_id=compound)
+    if category:
+        qs = qs.filter(category_id=category)
+    if organiser:
+        qs = qs.filter(organiser_id=organiser)
+    if date_from:
+        qs = qs.filter(end__gte=datetime.combine(date_from, datetime.min.time(), LOCAL_TZ))
+    if date_to:
+        qs = qs.filter(start__lt=datetime.combine(date_to, datetime.max.time(), LOCAL_TZ))
+    if free is True:
+        qs = qs.filter(price_fen=0)
+    elif free is False:
+        qs = qs.filter(price_fen__gt=0)
+    return with_seat_counts(qs).order_by("start")
+
+
+def with_waitlist_place(queryset=None):
+    """Registrations annotated with `waitlist_place`: how many waitlisted registrations of the
+    same activity joined no later than this one (1 = next in line), in the list's own query.
+    None unless the registration is waitlisted."""
+    queryset = Registration.objects.all() if queryset is None else queryset
+    ahead = (
+        Registration.objects.filter(
+            activity=OuterRef("activity"),
+            status=Registration.Status.WAITLISTED,
+            position__lte=OuterRef("position"),
+        )
+        .order_by()
+        .values("activity")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(
+        waitlist_place=Case(
+            When(status=Registration.Status.WAITLISTED, then=Subquery(ahead)),
+            output_field=IntegerField(),
+        )
+    )
+
+
+def waitlist_place(registration: Registration) -> int | None:
+    return with_waitlist_place().values_list("waitlist_place", flat=True).get(pk=registration.pk)
+
+
+def seats_left(activity: Activity) -> int:
+    return max(0, activity.capacity - getattr(activity, "seats_taken", 0))
+
+
+# --- beneficiaries (人次) --------------------------------------------------------------------
+
+# Each attended person counts once per activity: party members ticked on the roster plus
+# walk-ins without accounts. Cancelled activities count nothing.
+GROUPS = {
+    "department": ("organiser__department__id", "organiser__name"),
+    "organiser": ("organiser_id", "organiser__name"),
+    "program": ("program_id", "program__title"),
+    "compound": ("space__compound_id", "space__compound__name"),
+    "category": ("category_id", "category__name"),
+    "year": ("year", "year"),
+    "month": ("month_key", "month_key"),
+}
+
+
+def _attended_subquery():
+    per_activity = (
+        Registration.objects.filter(activity=OuterRef("pk"), status=Registration.Status.CONFIRMED)
+        .values("activity")
+        .annotate(total=Sum("attended_count"))
+        .values("total")
+    )
+    return Coalesce(Subquery(per_activity, output_field=IntegerField()), Value(0))
+
+
+def beneficiaries(
+    *, group_by: str, date_from: date | None = None, date_to: date | None = None
+) -> list[dict]:
+    """人次 per department, organiser, program, compound, category, year or month:
+    `[{"key", "label", "person_visits", "activities"}]`, largest first. Months and years are
+    the community's (Asia/Shanghai)."""
+    key, label = GROUPS[group_by]
+    qs = Activity.objects.exclude(status=Activity.Status.CANCELLED).filter(
+        start__lte=timezone.now()
+    )
+    if date_from:
+        qs = qs.filter(start__gte=datetime.combine(date_from, datetime.min.time(), LOCAL_TZ))
+    if date_to:
+        qs = qs.filter(start__lte=datetime.combine(date_to, datetime.max.time(), LOCAL_TZ))
+    if group_by in ("year", "month"):
+        qs = qs.annotate(
+            year=ExtractYear("start", tzinfo=LOCAL_TZ),
+            month_key=ExtractYear("start", tzinfo=LOCAL_TZ) * 100
+            + ExtractMonth("start", tzinfo=LOCAL_TZ),
+        )
+    if group_by == "department":
+        qs = qs.filter(organiser__department__isnull=False)
+    rows = (
+        qs.annotate(visits=_attended_subquery() + F("walk_in_attendees"))
+        .values(key, label)
+        .annotate(person_visits=Sum("visits"), activities=Count("pk"))
+        .order_by("-person_visits", label)
+    )
+    result = []
+    for row in rows:
+        value = row[label]
+        if group_by == "month":
+            value = f"{value // 100}-{value % 100:02d}"
+        result.append(
+            {
+                "key": row[key],
+                "label": value,
+                "person_visits": row["person_visits"] or 0,
+                "activities": row["activities"],
+            }
+        )
+    return result
+
+
+def total_beneficiaries(*, date_from: date | None = None, date_to: date | None = None) -> int:
+    return sum(
+        row["person_visits"]
+        for row in beneficiaries(group_by="year", date_from=date_from, date_to=date_to)
+    )

@@ -1,0 +1,540 @@
+"""Operations on activities and their registration lists. Every change to who holds a seat
+happens under a row lock on the activity, so capacity is never exceeded and the waitlist is
+served in order, however many residents press the button at once."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils import timezone, translation
+
+from lixiong.timeutil import LOCAL_TZ, as_aware
+from spaces import services as space_services
+from spaces.errors import BookingError
+from spaces.models import Booking, Space
+
+from .errors import ActivityError
+from .models import Activity, Organiser, Registration, Series
+
+MAX_SERIES_OCCURRENCES = 60
+
+
+# --- who may manage an activity -------------------------------------------------------------
+
+
+def can_manage(user, organiser: Organiser | int) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    organiser_id = organiser.pk if isinstance(organiser, Organiser) else organiser
+    return user.organisers.filter(pk=organiser_id).exists()
+
+
+def _require_manager(user, organiser) -> None:
+    if not can_manage(user, organiser):
+        raise ActivityError("not_organiser")
+
+
+def _notify(registration_id: int, event: str) -> None:
+    from . import tasks  # tasks import services
+
+    transaction.on_commit(
+        lambda: tasks.send_registration_mail.delay(registration_id, event), robust=True
+    )
+
+
+# --- activities ------------------------------------------------------------------------------
+
+ACTIVITY_FIELDS = {
+    "title",
+    "category",
+    "description",
+    "program",
+    "capacity",
+    "price_fen",
+    "market_price_fen",
+    "is_public_welfare",
+    "min_age",
+    "max_age",
+    "audience",
+    "registration_opens",
+    "registration_closes",
+    "max_party_size",
+    "waitlist_policy",
+    "offer_hours",
+}
+
+
+def _validate(activity: Activity) -> None:
+    if not (activity.title or "").strip():
+        raise ActivityError("title_required", field="title")
+    if activity.capacity is None or activity.capacity < 1:
+        raise ActivityError("invalid_capacity", field="capacity")
+    if activity.max_party_size is None or activity.max_party_size < 1:
+        raise ActivityError("invalid_party_size", field="max_party_size", max=activity.capacity)
+    if (activity.price_fen or 0) < 0 or (activity.market_price_fen or 0) < 0:
+        raise ActivityError("invalid_price", field="price_fen")
+    if (
+        activity.min_age is not None
+        and activity.max_age is not None
+        and activity.min_age > activity.max_age
+    ):
+        raise ActivityError("invalid_age_range", field="min_age")
+    opens, closes = activity.registration_opens, activity.registration_closes
+    if (opens and closes and closes <= opens) or (closes and closes > activity.start):
+        raise ActivityError("invalid_registration_window", field="registration_closes")
+
+
+def activity_create(
+    *,
+    organiser: Organiser,
+    by,
+    space: Space | int,
+    start: datetime,
+    end: datetime,
+    publish: bool = True,
+    series: Series | None = None,
+    **fields,
+) -> Activity:
+    """Create an activity and hold its room through the spaces booking service, so a room can
+    never host two things at once. Organisers' activities need no approval."""
+    _require_manager(by, organiser)
+    unknown = set(fields) - ACTIVITY_FIELDS
+    if unknown:
+        raise TypeError(f"unknown activity fields: {sorted(unknown)}")
+    start, end = as_aware(start), as_aware(end)
+    space_id = space.pk if isinstance(space, Space) else space
+    activity = Activity(
+        organiser=organiser,
+        space_id=space_id,
+        start=start,
+        end=end,
+        series=series,
+        created_by=by,
+        status=Activity.Status.PUBLISHED if publish else Activity.Status.DRAFT,
+        **fields,
+    )
+    _validate(activity)
+    with transaction.atomic():
+        activity.booking = space_services.booking_create(
+            space=space_id,
+            booked_by=by,
+            start=start,
+            end=end,
+            purpose=activity.title,
+            attendees=activity.capacity,
+            for_activity=True,
+        )
+        activity.save()
+    return activity
+
+
+def _lock(activity: Activity | int) -> Activity:
+    pk = activity.pk if isinstance(activity, Activity) else activity
+    return Activity.objects.select_for_update(no_key=True).get(pk=pk)
+
+
+def activity_update(
+    *,
+    activity: Activity | int,
+    by,
+    space: Space | int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    **fields,
+) -> Activity:
+    """Change an activity. A new room or time moves the room booking (all or nothing); more
+    seats are offered to the waitlist at once."""
+    unknown = set(fields) - ACTIVITY_FIELDS
+    if unknown:
+        raise TypeError(f"unknown activity fields: {sorted(unknown)}")
+    with transaction.atomic():
+        activity = _lock(activity)
+        _require_manager(by, activity.organiser_id)
+        if activity.status in (Activity.Status.CANCELLED, Activity.Status.FINISHED):
+            raise ActivityError("not_editable")
+        for name, value in fields.items():
+            setattr(activity, name, value)
+        new_space_id = (space.pk if isinstance(space, Space) else space) or activity.space_id
+        new_start = as_aware(start) if start else activity.start
+        new_end = as_aware(end) if end else activity.end
+        _validate(activity)
+        taken = _seats_taken(activity)
+        if activity.capacity < taken:
+            raise ActivityError("capacity_below_confirmed", field="capacity", taken=taken)
+        moved = (new_space_id, new_start, new_end) != (
+            activity.space_id,
+            activity.start,
+            activity.end,
+        )
+        if moved or (activity.booking and activity.booking.attendees != activity.capacity):
+            _move_room(activity, by, new_space_id, new_start, new_end)
+        activity.save()
+        _promote(activity)
+    return activity
+
+
+def _move_room(activity: Activity, by, space_id: int, start: datetime, end: datetime) -> None:
+    old = activity.booking
+    if old is not None and old.is_active:
+        # Free the old hold first so a small change (an hour later) may overlap it.
+        Booking.objects.filter(pk=old.pk).update(
+            status=Booking.Status.CANCELLED, decided_by=by, decided_at=timezone.now()
+        )
+    activity.booking = space_services.booking_create(
+        space=space_id,
+        booked_by=by,
+        start=start,
+        end=end,
+        purpose=activity.title,
+        attendees=activity.capacity,
+        for_activity=True,
+    )
+    activity.space_id, activity.start, activity.end = space_id, start, end
+
+
+def activity_publish(*, activity: Activity | int, by) -> Activity:
+    with transaction.atomic():
+        activity = _lock(activity)
+        _require_manager(by, activity.organiser_id)
+        if activity.status != Activity.Status.DRAFT:
+            raise ActivityError("not_editable")
+        activity.status = Activity.Status.PUBLISHED
+        activity.save(update_fields=["status"])
+    return activity
+
+
+def activity_cancel(*, activity: Activity | int, by, reason: str = "") -> Activity:
+    """Cancel an activity: everyone registered is told, and its room is freed."""
+    with transaction.atomic():
+        activity = _lock(activity)
+        _require_manager(by, activity.organiser_id)
+        if activity.status in (Activity.Status.CANCELLED, Activity.Status.FINISHED):
+            raise ActivityError("not_cancellable")
+        activity.status = Activity.Status.CANCELLED
+        activity.cancel_reason = (reason or "").strip()
+        activity.save(update_fields=["status", "cancel_reason"])
+        if activity.booking_id and activity.booking.is_active and activity.end > timezone.now():
+            # The hold belongs to the activity, not to the officer who happened to create it,
+            # so it is released here rather than through booking_cancel's owner rules.
+            Booking.objects.filter(pk=activity.booking_id).update(
+                status=Booking.Status.CANCELLED,
+                reason=activity.cancel_reason,
+                decided_by=by,
+                decided_at=timezone.now(),
+            )
+        for registration in activity.registrations.active():
+            registration.status = Registration.Status.CANCELLED
+            registration.save(update_fields=["status", "updated_at"])
+            _notify(registration.pk, "activity_cancelled")
+    return activity
+
+
+# --- weekly series ---------------------------------------------------------------------------
+
+
+def series_dates(weekdays: list[int], first: date, last: date) -> list[date]:
+    days = []
+    day = first
+    while day <= last:
+        if day.weekday() in weekdays:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def series_create(
+    *,
+    organiser: Organiser,
+    by,
+    title: str,
+    space: Space | int,
+    weekdays: list[int],
+    first_date: date,
+    last_date: date,
+    starts_at: time,
+    ends_at: time,
+    publish: bool = True,
+    **fields,
+) -> tuple[Series, list[Activity], list[dict]]:
+    """Create one activity per chosen weekday between two dates. Occurrences whose room is
+    taken (or closed, or shut) are skipped and listed with the reason, never silently dropped."""
+    _require_manager(by, organiser)
+    weekdays = sorted({int(d) for d in weekdays if 0 <= int(d) <= 6})
+    if not weekdays or last_date < first_date or starts_at >= ends_at:
+        raise ActivityError("invalid_series", field="weekdays", max=MAX_SERIES_OCCURRENCES)
+    dates = series_dates(weekdays, first_date, last_date)
+    if not dates:
+        raise ActivityError("no_occurrences", field="first_date")
+    if len(dates) > MAX_SERIES_OCCURRENCES:
+        raise ActivityError("invalid_series", field="last_date", max=MAX_SERIES_OCCURRENCES)
+    created, skipped = [], []
+    with transaction.atomic():
+        series = Series.objects.create(
+            organiser=organiser,
+            title=title,
+            weekdays=weekdays,
+            first_date=first_date,
+            last_date=last_date,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            created_by=by,
+        )
+        for day in dates:
+            start = datetime.combine(day, starts_at, tzinfo=LOCAL_TZ)
+            end = datetime.combine(day, ends_at, tzinfo=LOCAL_TZ)
+            try:
+                with transaction.atomic():
+                    created.append(
+                        activity_create(
+                            organiser=organiser,
+                            by=by,
+                            space=space,
+                            start=start,
+                            end=end,
+                            publish=publish,
+                            series=series,
+                            title=title,
+                            **fields,
+                        )
+                    )
+            except BookingError as error:
+                skipped.append({"date": day, "code": error.code, "reason": error.message})
+    return series, created, skipped
+
+
+def series_cancel(*, series: Series | int, by, reason: str = "") -> list[Activity]:
+    """Cancel every occurrence that has not started yet."""
+    series_id = series.pk if isinstance(series, Series) else series
+    series = Series.objects.get(pk=series_id)
+    _require_manager(by, series.organiser_id)
+    cancelled = []
+    upcoming = series.activities.filter(
+        start__gt=timezone.now(),
+        status__in=[Activity.Status.DRAFT, Activity.Status.PUBLISHED],
+    )
+    with transaction.atomic():
+        for activity in upcoming:
+            cancelled.append(activity_cancel(activity=activity, by=by, reason=reason))
+    return cancelled
+
+
+# --- registrations ---------------------------------------------------------------------------
+
+
+def _seats_taken(activity: Activity, now: datetime | None = None) -> int:
+    held = activity.registrations.holding_seats(now).aggregate(n=Sum("party_size"))["n"]
+    return held or 0
+
+
+def _next_position(activity: Activity) -> int:
+    return (activity.registrations.aggregate(m=Max("position"))["m"] or 0) + 1
+
+
+def registration_create(
+    *, activity: Activity | int, resident, party_size: int = 1, language: str | None = None
+) -> Registration:
+    """Sign up: a seat if one is free and nobody is waiting ahead; otherwise the back of the
+    waitlist; or "full" where the activity keeps no waitlist."""
+    with transaction.atomic():
+        activity = _lock(activity)
+        now = timezone.now()
+        if activity.status == Activity.Status.CANCELLED:
+            raise ActivityError("activity_cancelled")
+        if activity.registration_opens and now < activity.registration_opens:
+            opens = activity.registration_opens.astimezone(LOCAL_TZ)
+            raise ActivityError("registration_not_open_yet", opens=f"{opens:%Y-%m-%d %H:%M}")
+        if not activity.registration_is_open(now):
+            raise ActivityError("registration_closed")
+        if not 1 <= party_size <= activity.max_party_size:
+            raise ActivityError(
+                "invalid_party_size", field="party_size", max=activity.max_party_size
+            )
+        if activity.registrations.active().filter(resident=resident).exists():
+            raise ActivityError("already_registered")
+        free = activity.capacity - _seats_taken(activity, now)
+        someone_waiting = activity.registrations.filter(
+            status=Registration.Status.WAITLISTED
+        ).exists()
+        if party_size <= free and not someone_waiting:
+            status = Registration.Status.CONFIRMED
+        elif activity.has_waitlist:
+            status = Registration.Status.WAITLISTED
+        else:
+            raise ActivityError("activity_full")
+        registration = Registration.objects.create(
+            activity=activity,
+            resident=resident,
+            party_size=party_size,
+            status=status,
+            position=_next_position(activity),
+            language=language or translation.get_language() or settings.LANGUAGE_CODE,
+        )
+        _notify(registration.pk, status)
+    return registration
+
+
+def _lock_registration(registration: Registration | int) -> tuple[Registration, Activity]:
+    pk = registration.pk if isinstance(registration, Registration) else registration
+    activity_id = Registration.objects.values_list("activity_id", flat=True).get(pk=pk)
+    activity = _lock(activity_id)  # the activity first, like every registration change
+    return Registration.objects.select_for_update().get(pk=pk), activity
+
+
+def registration_cancel(*, registration: Registration | int, by) -> Registration:
+    """A resident leaves (a seat or the waitlist); an organiser may remove someone. A freed
+    seat goes to the waitlist at once."""
+    with transaction.atomic():
+        registration, activity = _lock_registration(registration)
+        if registration.resident_id != by.pk and not can_manage(by, activity.organiser_id):
+            raise ActivityError("not_yours")
+        if not registration.is_active:
+            raise ActivityError("not_active")
+        if activity.start <= timezone.now():
+            raise ActivityError("already_started")
+        registration.status = Registration.Status.CANCELLED
+        registration.offer_expires_at = None
+        registration.save(update_fields=["status", "offer_expires_at", "updated_at"])
+        _promote(activity)
+    return registration
+
+
+def registration_accept(*, registration: Registration | int, by) -> Registration:
+    with transaction.atomic():
+        registration, activity = _lock_registration(registration)
+        if registration.resident_id != by.pk:
+            raise ActivityError("not_yours")
+        if registration.status != Registration.Status.OFFERED:
+            raise ActivityError("not_offered")
+        if registration.offer_expires_at <= timezone.now():
+            raise ActivityError("offer_expired")
+        registration.status = Registration.Status.CONFIRMED
+        registration.offer_expires_at = None
+        registration.save(update_fields=["status", "offer_expires_at", "updated_at"])
+        _notify(registration.pk, "confirmed_from_offer")
+    return registration
+
+
+def registration_decline(*, registration: Registration | int, by) -> Registration:
+    with transaction.atomic():
+        registration, activity = _lock_registration(registration)
+        if registration.resident_id != by.pk:
+            raise ActivityError("not_yours")
+        if registration.status != Registration.Status.OFFERED:
+            raise ActivityError("not_offered")
+        registration.status = Registration.Status.DECLINED
+        registration.offer_expires_at = None
+        registration.save(update_fields=["status", "offer_expires_at", "updated_at"])
+        _promote(activity)
+    return registration
+
+
+def _promote(activity: Activity) -> list[Registration]:
+    """Give free seats to the waitlist, in order of joining, by the activity's policy. The
+    caller holds the activity's lock. A party too big for the seats left waits at the head
+    of the queue: nobody overtakes."""
+    now = timezone.now()
+    if activity.status != Activity.Status.PUBLISHED or activity.start <= now:
+        return []
+    free = activity.capacity - _seats_taken(activity, now)
+    promoted = []
+    waiting = activity.registrations.filter(status=Registration.Status.WAITLISTED)
+    for registration in waiting.order_by("position"):
+        if registration.party_size > free:
+            break
+        if activity.waitlist_policy == Activity.WaitlistPolicy.OFFER:
+            registration.status = Registration.Status.OFFERED
+            registration.offer_expires_at = min(
+                now + timedelta(hours=activity.offer_hours), activity.start
+            )
+            event = "offered"
+        else:
+            registration.status = Registration.Status.CONFIRMED
+            event = "promoted"
+        registration.save(update_fields=["status", "offer_expires_at", "updated_at"])
+        _notify(registration.pk, event)
+        free -= registration.party_size
+        promoted.append(registration)
+    return promoted
+
+
+def offers_expire(*, now: datetime | None = None) -> int:
+    """Expired offers pass to the next person. Run on schedule (Celery beat); safe to run
+    twice or concurrently: each activity is handled under its lock and re-read there."""
+    now = now or timezone.now()
+    activity_ids = set(
+        Registration.objects.filter(
+            status=Registration.Status.OFFERED, offer_expires_at__lte=now
+        ).values_list("activity_id", flat=True)
+    )
+    expired = 0
+    for activity_id in activity_ids:
+        with transaction.atomic():
+            activity = _lock(activity_id)
+            stale = activity.registrations.select_for_update().filter(
+                status=Registration.Status.OFFERED, offer_expires_at__lte=now
+            )
+            for registration in stale:
+                registration.status = Registration.Status.DECLINED
+                registration.save(update_fields=["status", "updated_at"])
+                _notify(registration.pk, "offer_expired")
+                expired += 1
+            _promote(activity)
+    return expired
+
+
+# --- attendance ------------------------------------------------------------------------------
+
+
+def attendance_mark(*, registration: Registration | int, by, count: int) -> Registration:
+    """Tick who came: how many of the party attended (0 if nobody)."""
+    with transaction.atomic():
+        registration, activity = _lock_registration(registration)
+        _require_manager(by, activity.organiser_id)
+        if registration.status != Registration.Status.CONFIRMED:
+            raise ActivityError("not_confirmed")
+        if not 0 <= count <= registration.party_size:
+            raise ActivityError(
+                "invalid_attended_count", field="count", max=registration.party_size
+            )
+        registration.attended_count = count
+        registration.save(update_fields=["attended_count", "updated_at"])
+    return registration
+
+
+def attendance_check_in(*, token: str, by) -> Registration:
+    """The organiser scans a resident's ticket at the door: the whole party is in."""
+    registration = Registration.objects.filter(checkin_token=token).first()
+    if registration is None:
+        raise ActivityError("not_confirmed")
+    return attendance_mark(registration=registration, by=by, count=registration.party_size)
+
+
+def activity_set_walk_ins(*, activity: Activity | int, by, count: int) -> Activity:
+    with transaction.atomic():
+        activity = _lock(activity)
+        _require_manager(by, activity.organiser_id)
+        if count < 0:
+            raise ActivityError("invalid_walk_ins", field="walk_in_attendees")
+        activity.walk_in_attendees = count
+        activity.save(update_fields=["walk_in_attendees"])
+    return activity
+
+
+def activity_close(*, activity: Activity | int, by) -> Activity:
+    """Close the roster: the activity is finished with its final count (人次)."""
+    with transaction.atomic():
+        activity = _lock(activity)
+        _require_manager(by, activity.organiser_id)
+        if activity.status == Activity.Status.CANCELLED:
+            raise ActivityError("activity_cancelled")
+        if activity.start > timezone.now():
+            raise ActivityError("not_started")
+        attended = activity.registrations.filter(status=Registration.Status.CONFIRMED)
+        attended = attended.aggregate(n=Sum("attended_count"))["n"] or 0
+        activity.final_count = attended + activity.walk_in_attendees
+        activity.status = Activity.Status.FINISHED
+        activity.save(update_fields=["final_count", "status"])
+    return activity

@@ -1,0 +1,143 @@
+from datetime import date, time
+
+import pytest
+
+from conftest import at
+from programs.errors import ActivityError
+from programs.models import Activity
+from programs.services import activity_update, series_cancel, series_create
+from spaces.errors import BookingError
+from spaces.models import Booking
+from spaces.services import booking_create
+
+pytestmark = pytest.mark.django_db
+
+
+def test_an_activity_holds_its_room_with_an_approved_booking(frozen, make_activity):
+    activity = make_activity()
+    assert activity.status == Activity.Status.PUBLISHED
+    assert activity.booking.status == Booking.Status.APPROVED
+    assert activity.booking.for_activity
+    assert (activity.booking.start, activity.booking.end) == (activity.start, activity.end)
+
+
+def test_an_activity_cannot_take_a_booked_room(frozen, make_activity, resident, dance_room):
+    booking_create(
+        space=dance_room,
+        booked_by=resident,
+        start=at(1, 10),
+        end=at(1, 11),
+        purpose="排练",
+        attendees=3,
+    )
+    with pytest.raises(BookingError) as exc:
+        make_activity(day_offset=1, hour=9, hours=2)
+    assert exc.value.code == "slot_taken"
+    assert not Activity.objects.exists()
+
+
+def test_organisers_may_plan_beyond_the_residents_booking_window(frozen, make_activity):
+    activity = make_activity(day_offset=60, hour=9, hours=2)
+    assert activity.booking.is_active
+
+
+def test_only_members_of_the_organiser_create_activities(frozen, department, resident, category):
+    from programs.services import activity_create
+
+    with pytest.raises(ActivityError) as exc:
+        activity_create(
+            organiser=department.organiser,
+            by=resident,
+            space=1,
+            start=at(1, 9),
+            end=at(1, 10),
+            title="x",
+            category=category,
+            capacity=3,
+        )
+    assert exc.value.code == "not_organiser"
+
+
+def test_moving_an_activity_moves_its_room_booking(frozen, make_activity, officer):
+    activity = make_activity(day_offset=1, hour=9)
+    old_booking = activity.booking
+    activity_update(activity=activity, by=officer, start=at(1, 10), end=at(1, 12))
+    old_booking.refresh_from_db()
+    activity.refresh_from_db()
+    assert old_booking.status == Booking.Status.CANCELLED
+    assert (activity.booking.start, activity.booking.status) == (at(1, 10), "approved")
+
+
+def test_a_failed_move_keeps_the_old_room_and_time(
+    frozen, make_activity, officer, resident, dance_room
+):
+    activity = make_activity(day_offset=1, hour=9)
+    booking_create(
+        space=dance_room,
+        booked_by=resident,
+        start=at(2, 9),
+        end=at(2, 10),
+        purpose="x",
+        attendees=1,
+    )
+    with pytest.raises(BookingError):
+        activity_update(activity=activity, by=officer, start=at(2, 9), end=at(2, 11))
+    activity.refresh_from_db()
+    assert activity.start == at(1, 9)
+    assert activity.booking.status == Booking.Status.APPROVED
+
+
+def test_a_series_lists_the_occurrences_it_had_to_skip(
+    frozen, department, officer, category, dance_room, resident
+):
+    # Thursday 2026-12-03 10:00 is already booked by a resident.
+    booking_create(
+        space=dance_room,
+        booked_by=resident,
+        start=at(2, 10),
+        end=at(2, 11),
+        purpose="x",
+        attendees=1,
+    )
+    series, created, skipped = series_create(
+        organiser=department.organiser,
+        by=officer,
+        title="青年夜校",
+        space=dance_room,
+        weekdays=[1, 3],  # Tuesdays and Thursdays
+        first_date=date(2026, 12, 2),
+        last_date=date(2026, 12, 15),
+        starts_at=time(9),
+        ends_at=time(11),
+        category=category,
+        capacity=10,
+    )
+    assert [a.start.date() for a in created] == [
+        date(2026, 12, 8),
+        date(2026, 12, 10),
+        date(2026, 12, 15),
+    ]
+    assert [(s["date"], s["code"]) for s in skipped] == [(date(2026, 12, 3), "slot_taken")]
+    cancelled = series_cancel(series=series, by=officer, reason="寒假")
+    assert len(cancelled) == 3
+    assert not Booking.objects.filter(for_activity=True).active().exists()
+
+
+def test_a_series_needs_weekdays_and_a_sane_range(
+    frozen, department, officer, category, dance_room
+):
+    with pytest.raises(ActivityError) as exc:
+        series_create(
+            organiser=department.organiser,
+            by=officer,
+            title="x",
+            space=dance_room,
+            weekdays=[],
+            first_date=date(2026, 12, 2),
+            last_date=date(2026, 12, 1),
+            starts_at=time(9),
+            ends_at=time(10),
+            category=category,
+            capacity=3,
+        )
+    assert exc.value.code == "invalid_series"
