@@ -160,6 +160,8 @@ def run() -> None:
         client.get("/bookings/")
     print(f"my bookings page ({len(work)} bookings held): {len(queries)} queries")
 
+    run_registrations(spaces, users)
+
     # 4. Why CONN_MAX_AGE: the cost of a new connection against a reused one.
     timings = []
     for _ in range(50):
@@ -175,6 +177,68 @@ def run() -> None:
     print(
         f"new database connection: median {statistics.median(timings) * 1000:.2f} ms; "
         f"query on a reused connection: {reused * 1000:.3f} ms"
+    )
+
+
+def run_registrations(spaces, officer_pool) -> None:
+    """Sign-ups racing for the last seats: THREADS threads, each with its own residents."""
+    from programs.models import Organiser, Registration, ServiceCategory
+    from programs.services import activity_create, registration_create
+
+    officer = officer_pool[0]
+    organiser = Organiser.objects.create(name="基准部门", kind=Organiser.Kind.DEPARTMENT)
+    organiser.members.add(officer)
+    start = datetime.combine(local_today() + timedelta(days=20), clock(9), tzinfo=LOCAL_TZ)
+    activity = activity_create(
+        organiser=organiser,
+        by=officer,
+        space=spaces[0],
+        start=start,
+        end=start + timedelta(hours=2),
+        title="基准活动",
+        category=ServiceCategory.objects.create(name="基准"),
+        capacity=25,
+    )
+    per_thread = 25
+    people = [
+        [
+            get_user_model().objects.create_user(f"signup{t}_{i}", f"s{t}_{i}@example.com", "x")
+            for i in range(per_thread)
+        ]
+        for t in range(THREADS)
+    ]
+
+    def worker(residents):
+        for resident in residents:
+            registration_create(activity=activity.pk, resident=resident)
+        connections.close_all()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(group,)) for group in people]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    total = THREADS * per_thread
+    confirmed = Registration.objects.filter(activity=activity, status="confirmed").count()
+    waitlisted = Registration.objects.filter(activity=activity, status="waitlisted").count()
+    print(
+        f"contended registration_create: {total} sign-ups for 25 seats by {THREADS} threads in "
+        f"{elapsed:.2f}s = {total / elapsed:.0f}/s; confirmed {confirmed} (must be 25), "
+        f"waitlisted {waitlisted}"
+    )
+    client = Client()
+    timings = []
+    for _ in range(20):
+        began = time.perf_counter()
+        client.get("/activities/")
+        timings.append(time.perf_counter() - began)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(f"/activities/{activity.pk}/")
+    print(
+        f"activity list page: median {statistics.median(timings) * 1000:.1f} ms; "
+        f"activity page: {len(queries)} queries"
     )
 
 
