@@ -136,13 +136,21 @@ class ActivityDetailSerializer(ActivitySerializer):
         read_only_fields = fields
 
 
+MAX_ID = 2**31 - 1  # the largest id an integer primary key column holds
+
+
 class ActivityListQuerySerializer(serializers.Serializer):
-    compound = serializers.IntegerField(required=False, min_value=1, help_text="A compound id.")
+    compound = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="A compound id."
+    )
     category = serializers.IntegerField(
-        required=False, min_value=1, help_text="A service category id."
+        required=False, min_value=1, max_value=MAX_ID, help_text="A service category id."
     )
     organiser = serializers.IntegerField(
-        required=False, min_value=1, help_text="An organiser id (a department, for now)."
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="An organiser id (a department, for now).",
     )
     # A missing boolean in a query string would otherwise read as False, i.e. "paid only".
     free = serializers.BooleanField(

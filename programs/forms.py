@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from spaces.models import Compound
 
 from .models import Activity, Organiser, ServiceCategory
+from .officer_forms import SANE_DATES
 
 PARTY_SIZE_ERROR = _("每次报名人数须在 1 到 %(max)s 之间。")
 
@@ -43,8 +44,10 @@ class ActivityFilterForm(forms.Form):
         self.today = today
         # "from" is a Python keyword, so the date fields are added by name here.
         date_input = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-        self.fields["from"] = forms.DateField(label=_("从"), required=False, widget=date_input)
-        self.fields["to"] = forms.DateField(label=_("到"), required=False, widget=date_input)
+        for name, label in (("from", _("从")), ("to", _("到"))):
+            self.fields[name] = forms.DateField(
+                label=label, required=False, widget=date_input, validators=SANE_DATES
+            )
         # Field order for the template: place, kind, organiser, dates, price.
         self.order_fields(["compound", "category", "organiser", "from", "to", "free"])
 

@@ -133,9 +133,9 @@ def beneficiaries(
     `[{"key", "label", "person_visits", "activities"}]`, largest first. Months and years are
     the community's (Asia/Shanghai)."""
     key, label = GROUPS[group_by]
-    qs = Activity.objects.exclude(status=Activity.Status.CANCELLED).filter(
-        start__lte=timezone.now()
-    )
+    qs = Activity.objects.exclude(
+        status__in=[Activity.Status.CANCELLED, Activity.Status.DRAFT]
+    ).filter(start__lte=timezone.now())
     if date_from:
         qs = qs.filter(start__gte=datetime.combine(date_from, datetime.min.time(), LOCAL_TZ))
     if date_to:

@@ -26,7 +26,7 @@ MAX_SERIES_OCCURRENCES = 60
 def can_manage(user, organiser: Organiser | int) -> bool:
     if not user.is_authenticated:
         return False
-    if user.is_staff:
+    if user.is_staff and user.has_perm("programs.change_activity"):
         return True
     organiser_id = organiser.pk if isinstance(organiser, Organiser) else organiser
     return user.organisers.filter(pk=organiser_id).exists()
@@ -72,7 +72,8 @@ def _validate(activity: Activity) -> None:
         raise ActivityError("title_required", field="title")
     if activity.capacity is None or activity.capacity < 1:
         raise ActivityError("invalid_capacity", field="capacity")
-    if activity.max_party_size is None or activity.max_party_size < 1:
+    if activity.max_party_size is None or not 1 <= activity.max_party_size <= activity.capacity:
+        # A party larger than the whole activity would wait at the head of the line forever.
         raise ActivityError("invalid_party_size", field="max_party_size", max=activity.capacity)
     if (activity.price_fen or 0) < 0 or (activity.market_price_fen or 0) < 0:
         raise ActivityError("invalid_price", field="price_fen")
@@ -160,18 +161,24 @@ def activity_update(
         new_space_id = (space.pk if isinstance(space, Space) else space) or activity.space_id
         new_start = as_aware(start) if start else activity.start
         new_end = as_aware(end) if end else activity.end
-        _validate(activity)
-        taken = _seats_taken(activity)
-        if activity.capacity < taken:
-            raise ActivityError("capacity_below_confirmed", field="capacity", taken=taken)
         moved = (new_space_id, new_start, new_end) != (
             activity.space_id,
             activity.start,
             activity.end,
         )
+        activity.start, activity.end = new_start, new_end  # the rules apply to the new times
+        _validate(activity)
+        taken = _seats_taken(activity)
+        if activity.capacity < taken:
+            raise ActivityError("capacity_below_confirmed", field="capacity", taken=taken)
         if moved or (activity.booking and activity.booking.attendees != activity.capacity):
             _move_room(activity, by, new_space_id, new_start, new_end)
         activity.save()
+        if moved:
+            # Keyed by the new start, so a second move mails again but a retried task doesn't.
+            event = f"moved:{int(new_start.timestamp())}"
+            for registration in activity.registrations.active():
+                _notify(registration.pk, event)
         _promote(activity)
     return activity
 
@@ -213,6 +220,9 @@ def activity_cancel(*, activity: Activity | int, by, reason: str = "") -> Activi
         _require_manager(by, activity.organiser_id)
         if activity.status in (Activity.Status.CANCELLED, Activity.Status.FINISHED):
             raise ActivityError("not_cancellable")
+        if activity.start <= timezone.now():
+            # It happened (or is happening): cancelling would erase its attendance (人次).
+            raise ActivityError("already_started")
         activity.status = Activity.Status.CANCELLED
         activity.cancel_reason = (reason or "").strip()
         activity.save(update_fields=["status", "cancel_reason"])
@@ -488,11 +498,33 @@ def offers_expire(*, now: datetime | None = None) -> int:
 # --- attendance ------------------------------------------------------------------------------
 
 
+# The roster opens a little before the start: people arrive early and are ticked at the door.
+ATTENDANCE_OPENS_BEFORE = timedelta(hours=2)
+
+
+def _require_attendance_open(activity: Activity) -> None:
+    if activity.status == Activity.Status.CANCELLED:
+        raise ActivityError("activity_cancelled")
+    if timezone.now() < activity.start - ATTENDANCE_OPENS_BEFORE:
+        raise ActivityError("attendance_not_open")
+
+
+def _refresh_final_count(activity: Activity) -> None:
+    """A closed activity's final count follows late corrections to its roster."""
+    if activity.status != Activity.Status.FINISHED:
+        return
+    attended = activity.registrations.filter(status=Registration.Status.CONFIRMED)
+    attended = attended.aggregate(n=Sum("attended_count"))["n"] or 0
+    activity.final_count = attended + activity.walk_in_attendees
+    activity.save(update_fields=["final_count"])
+
+
 def attendance_mark(*, registration: Registration | int, by, count: int) -> Registration:
     """Tick who came: how many of the party attended (0 if nobody)."""
     with transaction.atomic():
         registration, activity = _lock_registration(registration)
         _require_manager(by, activity.organiser_id)
+        _require_attendance_open(activity)
         if registration.status != Registration.Status.CONFIRMED:
             raise ActivityError("not_confirmed")
         if not 0 <= count <= registration.party_size:
@@ -501,6 +533,7 @@ def attendance_mark(*, registration: Registration | int, by, count: int) -> Regi
             )
         registration.attended_count = count
         registration.save(update_fields=["attended_count", "updated_at"])
+        _refresh_final_count(activity)
     return registration
 
 
@@ -518,8 +551,11 @@ def activity_set_walk_ins(*, activity: Activity | int, by, count: int) -> Activi
         _require_manager(by, activity.organiser_id)
         if count < 0:
             raise ActivityError("invalid_walk_ins", field="walk_in_attendees")
+        if count != activity.walk_in_attendees:
+            _require_attendance_open(activity)
         activity.walk_in_attendees = count
         activity.save(update_fields=["walk_in_attendees"])
+        _refresh_final_count(activity)
     return activity
 
 
@@ -532,9 +568,7 @@ def activity_close(*, activity: Activity | int, by) -> Activity:
             raise ActivityError("activity_cancelled")
         if activity.start > timezone.now():
             raise ActivityError("not_started")
-        attended = activity.registrations.filter(status=Registration.Status.CONFIRMED)
-        attended = attended.aggregate(n=Sum("attended_count"))["n"] or 0
-        activity.final_count = attended + activity.walk_in_attendees
         activity.status = Activity.Status.FINISHED
-        activity.save(update_fields=["final_count", "status"])
+        activity.save(update_fields=["status"])
+        _refresh_final_count(activity)
     return activity

@@ -35,7 +35,11 @@ def _subject_and_lead(event: str) -> tuple[str, str]:
             _("活动取消：%(title)s"),
             _("很抱歉，这个活动已取消。"),
         ),
-    }[event]
+        "moved": (
+            _("活动时间或地点有变：%(title)s"),
+            _("这个活动的时间或地点改了，请看下面的新安排。"),
+        ),
+    }[event.split(":")[0]]
 
 
 def _claim(registration_id: int, event: str) -> bool:

@@ -263,6 +263,10 @@ def booking_cancel(*, booking: Booking | int, by, reason: str = "") -> Booking:
             raise BookingError("not_yours")
         if not booking.is_active:
             raise BookingError("not_active")
+        if booking.for_activity:
+            # The activity owns this hold; cancelling only the room would leave a published
+            # activity without one (and the slot open to others).
+            raise BookingError("held_for_activity")
         if booking.start <= timezone.now():
             raise BookingError("already_started")
         if not is_owner and not reason:

@@ -124,7 +124,8 @@ def test_cancelling_an_already_cancelled_activity_reports_the_error(staff_client
     assert "这个活动已取消或已结束" in page
 
 
-def test_attendance_in_the_admin_goes_through_the_service(staff_client, activity):
+def test_attendance_in_the_admin_goes_through_the_service(staff_client, activity, frozen):
+    frozen.move_to(activity.start)
     confirmed = activity.registrations.filter(status="confirmed").first()
     waitlisted = activity.registrations.get(status="waitlisted")
     url = reverse("admin:programs_registration_change", args=[confirmed.pk])

@@ -169,7 +169,7 @@ def test_the_activity_and_organiser_pages_are_complete_in_english(
         title="Paper cutting",
         category=ServiceCategory.objects.create(name="Parent-child"),
         description="Bring scissors",
-        capacity=1,
+        capacity=2,
         max_party_size=2,
     )
     resident, waiting = make_user("ahua"), make_user("xiaomei")

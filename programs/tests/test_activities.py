@@ -141,3 +141,61 @@ def test_a_series_needs_weekdays_and_a_sane_range(
             capacity=3,
         )
     assert exc.value.code == "invalid_series"
+
+
+def test_a_party_may_not_be_larger_than_the_activity(frozen, make_activity):
+    with pytest.raises(ActivityError) as exc:
+        make_activity(capacity=2, max_party_size=3)
+    assert exc.value.code == "invalid_party_size"
+
+
+def test_moving_an_activity_checks_the_registration_window_against_the_new_time(
+    frozen, make_activity, officer
+):
+    activity = make_activity(day_offset=3, hour=9, registration_closes=at(3, 8))
+    with pytest.raises(ActivityError) as exc:
+        activity_update(activity=activity, by=officer, start=at(1, 9), end=at(1, 11))
+    assert exc.value.code == "invalid_registration_window"
+
+
+def test_moving_an_activity_tells_everyone_registered(
+    frozen, make_activity, officer, resident, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from programs.services import registration_create
+
+    activity = make_activity(day_offset=1, hour=9)
+    registration_create(activity=activity, resident=resident)
+    with django_capture_on_commit_callbacks(execute=True):
+        activity_update(activity=activity, by=officer, start=at(1, 14), end=at(1, 16))
+    with django_capture_on_commit_callbacks(execute=True):
+        activity_update(activity=activity, by=officer, start=at(1, 15), end=at(1, 17))
+    moved = [m for m in mail.outbox if "有变" in m.subject]
+    assert len(moved) == 2 and "15:00" in moved[1].body
+
+
+def test_the_room_held_for_an_activity_is_released_only_with_the_activity(
+    frozen, make_activity, officer
+):
+    from spaces.services import booking_cancel
+
+    activity = make_activity()
+    with pytest.raises(BookingError) as exc:
+        booking_cancel(booking=activity.booking, by=officer, reason="x")
+    assert exc.value.code == "held_for_activity"
+    activity.booking.refresh_from_db()
+    assert activity.booking.is_active
+
+
+def test_staff_without_the_activity_permission_do_not_manage_activities(
+    frozen, make_activity, staff
+):
+    from django.contrib.auth import get_user_model
+
+    from programs.services import can_manage
+
+    activity = make_activity()
+    helper = get_user_model().objects.create_user("helper", is_staff=True)
+    assert can_manage(staff, activity.organiser)
+    assert not can_manage(helper, activity.organiser)

@@ -46,6 +46,7 @@ def test_person_visits_count_party_members_and_walk_ins_once_per_activity(
 def test_attendance_cannot_exceed_the_party(frozen, make_activity, families, officer):
     activity = make_activity(max_party_size=2)
     registration = registration_create(activity=activity, resident=families[0], party_size=2)
+    frozen.move_to(activity.start)
     with pytest.raises(ActivityError) as exc:
         attendance_mark(registration=registration, by=officer, count=3)
     assert exc.value.code == "invalid_attended_count"
@@ -86,11 +87,12 @@ def test_beneficiaries_are_grouped_by_department_compound_category_and_month(
         capacity=5,
     )
     cancelled = make_activity(day_offset=2, hour=9)
-    for activity, walk_ins in ((first, 3), (second, 5), (cancelled, 9)):
-        activity_set_walk_ins(activity=activity, by=officer, count=walk_ins)
     registration = registration_create(activity=first, resident=families[0])
     activity_cancel(activity=cancelled, by=officer, reason="台风")
+    Activity.objects.filter(pk=cancelled.pk).update(walk_in_attendees=9)  # must not count
     frozen.shift(timedelta(days=41))
+    for activity, walk_ins in ((first, 3), (second, 5)):
+        activity_set_walk_ins(activity=activity, by=officer, count=walk_ins)
     attendance_mark(registration=registration, by=officer, count=1)
 
     by_department = {
@@ -119,3 +121,42 @@ def test_cancelling_an_activity_frees_its_room_and_tells_everyone(
     told = sorted(m.to[0] for m in mail.outbox if "活动取消" in m.subject)
     assert told == ["family0@example.com", "family1@example.com"]
     assert all("场地漏水" in m.body for m in mail.outbox if "活动取消" in m.subject)
+
+
+def test_the_roster_opens_two_hours_before_the_start(frozen, make_activity, families, officer):
+    activity = make_activity(day_offset=1, hour=9)
+    registration = registration_create(activity=activity, resident=families[0])
+    with pytest.raises(ActivityError) as exc:
+        attendance_check_in(token=registration.checkin_token, by=officer)
+    assert exc.value.code == "attendance_not_open"
+    frozen.move_to(at(1, 7))
+    assert attendance_check_in(token=registration.checkin_token, by=officer).attended_count == 1
+
+
+def test_a_late_correction_to_a_closed_roster_updates_the_final_count(
+    frozen, make_activity, families, officer
+):
+    activity = make_activity(day_offset=1, hour=9)
+    registration = registration_create(activity=activity, resident=families[0])
+    frozen.move_to(at(1, 12))
+    assert activity_close(activity=activity, by=officer).final_count == 0
+    attendance_mark(registration=registration, by=officer, count=1)
+    activity_set_walk_ins(activity=activity, by=officer, count=2)
+    activity.refresh_from_db()
+    assert activity.final_count == 3 == total_beneficiaries()
+
+
+def test_an_activity_that_has_happened_cannot_be_cancelled(frozen, make_activity, officer):
+    activity = make_activity(day_offset=1, hour=9)
+    frozen.move_to(at(1, 10))
+    with pytest.raises(ActivityError) as exc:
+        activity_cancel(activity=activity, by=officer)
+    assert exc.value.code == "already_started"
+
+
+def test_drafts_count_no_beneficiaries(frozen, make_activity, officer):
+    activity = make_activity(day_offset=1, hour=9, publish=False)
+    activity_set_walk_ins(activity=activity, by=officer, count=0)
+    Activity.objects.filter(pk=activity.pk).update(walk_in_attendees=5)
+    frozen.move_to(at(1, 12))
+    assert total_beneficiaries() == 0
