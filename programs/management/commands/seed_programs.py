@@ -33,12 +33,11 @@ from datetime import date, datetime, time, timedelta
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.core.management.base import CommandError
 from django.db.models import Sum
-from django.test import override_settings
 from django.utils import timezone
 
+from lixiong.seeding import SeedCommand
 from lixiong.timeutil import LOCAL_TZ, local_today
 from programs import selectors, services
 from programs.errors import ActivityError
@@ -53,7 +52,6 @@ from programs.models import (
 )
 from spaces import services as space_services
 from spaces.errors import BookingError
-from spaces.management.commands.seed_spaces import quiet_loggers
 from spaces.models import Booking, Compound, Space
 
 DEMO_PASSWORD = "lixiong-demo"
@@ -706,40 +704,15 @@ PROGRAMS = [
 ]
 
 
-class Command(BaseCommand):
+class Command(SeedCommand):
     help = (
         "Load the demo programs (departments, officers, programs, activities, registrations, "
         "attendance) on top of seed_spaces."
     )
 
-    def handle(self, *args, **options):
-        self.report = {}
+    def prepare(self) -> None:
         self.skips = []  # candidate times tried and found taken or closed: normal, listed
         self.series_lines = []
-        self.notes = []  # something that could not be seeded at all
-        # Registration mails would print on the console backend: keep them in memory instead,
-        # and keep the eager tasks' log lines out of the summary.
-        with (
-            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
-            quiet_loggers("celery.app.trace", "kombu.connection"),
-        ):
-            seeded = False
-            try:
-                with transaction.atomic():
-                    self.seed()
-                    seeded = True
-            except Exception as exc:
-                if not seeded:
-                    raise
-                # The data is committed; only an after-commit notification failed.
-                self.notes.append(f"a registration notification failed after commit: {exc!r}")
-        self.print_summary()
-
-    # -- bookkeeping --------------------------------------------------------------------------
-
-    def count(self, key: str, created: bool) -> None:
-        total, new = self.report.get(key, (0, 0))
-        self.report[key] = (total + 1, new + int(created))
 
     # -- seeding ------------------------------------------------------------------------------
 

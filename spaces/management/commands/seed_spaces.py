@@ -14,20 +14,16 @@ are written directly, because the service refuses the past, and only once.
 Every person here is invented.
 """
 
-import logging
 import random
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
-from django.db import transaction
-from django.test import override_settings
 from django.utils import timezone
 
+from lixiong.seeding import SeedCommand
 from lixiong.timeutil import LOCAL_TZ, local_today
 from residents.models import Profile
 from spaces import selectors, services
@@ -399,35 +395,8 @@ PAST_BOOKINGS = [
 VISIT_DAYS = 7  # the past week, plus today so far
 
 
-class Command(BaseCommand):
+class Command(SeedCommand):
     help = "Load the demo community (沥雄社区's six compounds, rooms, users, bookings, visits)."
-
-    def handle(self, *args, **options):
-        self.report = {}
-        self.notes = []
-        # Booking mails would print on the console backend: keep them in memory instead, and
-        # keep the eager tasks' log lines out of the summary.
-        with (
-            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
-            quiet_loggers("celery.app.trace", "kombu.connection"),
-        ):
-            seeded = False
-            try:
-                with transaction.atomic():
-                    self.seed()
-                    seeded = True
-            except Exception as exc:
-                if not seeded:
-                    raise
-                # The data is committed; only an after-commit notification failed.
-                self.notes.append(f"a booking notification failed after commit: {exc!r}")
-        self.print_summary()
-
-    # -- seeding -----------------------------------------------------------------------------
-
-    def count(self, key: str, created: bool) -> None:
-        total, new = self.report.get(key, (0, 0))
-        self.report[key] = (total + 1, new + int(created))
 
     def tally(self, key: str, n: int) -> None:
         self.report[key] = self.report.get(key, 0) + n
@@ -677,19 +646,6 @@ class Command(BaseCommand):
         out.write(f"  staff / {STAFF_PASSWORD} (admin at {settings.SITE_URL}/admin/)")
         for username, display_name, _phone, compound, _unit in RESIDENTS:
             out.write(f"  {username} / {DEMO_PASSWORD} ({display_name}, {compound})")
-
-
-@contextmanager
-def quiet_loggers(*names: str):
-    loggers = [logging.getLogger(name) for name in names]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
 
 
 def booking_minutes(space: Space, wanted: int) -> int:

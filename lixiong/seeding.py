@@ -1,0 +1,53 @@
+"""What every app's demo seed command shares: one transaction, mails kept off the console,
+eager tasks' log lines kept out of the summary, and "N (M new)" bookkeeping."""
+
+import logging
+from contextlib import contextmanager
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.test import override_settings
+
+
+@contextmanager
+def quiet_loggers(*names: str):
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+class SeedCommand(BaseCommand):
+    """Subclasses implement `seed()` and `print_summary()`; `self.report` and `self.notes`
+    are theirs to fill. Notifications are after-commit and robust: a failing one is logged
+    and never undoes the seed."""
+
+    def handle(self, *args, **options):
+        self.report = {}
+        self.notes = []
+        self.prepare()
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            quiet_loggers("celery.app.trace", "kombu.connection"),
+            transaction.atomic(),
+        ):
+            self.seed()
+        self.print_summary()
+
+    def prepare(self) -> None:
+        """Extra state a seed keeps while it runs."""
+
+    def seed(self) -> None:
+        raise NotImplementedError
+
+    def print_summary(self) -> None:
+        raise NotImplementedError
+
+    def count(self, key: str, created: bool) -> None:
+        total, new = self.report.get(key, (0, 0))
+        self.report[key] = (total + 1, new + int(created))
