@@ -29,6 +29,7 @@ MESSAGES = {
     "invalid_walk_ins": _("现场参加人数不能为负数。"),
     "invalid_series": _("请选择星期，并让末次日期不早于首次日期（最多 %(max)s 次）。"),
     "no_occurrences": _("所选日期范围内没有符合的日期。"),
+    "invalid_time_range": _("结束时间必须晚于开始时间。"),
     "attendance_not_open": _("活动开始前两小时起才能点名签到。"),
 }
 

@@ -14,7 +14,7 @@ from lixiong.errors import DomainError
 from lixiong.timeutil import LOCAL_TZ
 from spaces.models import Space, WeeklyRange
 
-from .models import Activity, Organiser, Program, ServiceCategory
+from .models import Activity, Organiser, Program, Series, ServiceCategory
 
 # Where a service's error field lands on these forms.
 FIELD_ALIASES = {
@@ -111,8 +111,15 @@ def _yuan_to_fen(value: Decimal | None) -> int:
     return int((value or Decimal(0)) * 100)
 
 
-class ActivityForm(ScheduleMixin, forms.Form):
-    organiser = forms.ModelChoiceField(label=_("组织方"), queryset=Organiser.objects.none())
+def _fen_to_yuan(value: int) -> Decimal:
+    return Decimal(value) / 100
+
+
+class ActivityDetailsForm(ScheduleMixin, forms.Form):
+    """What every occurrence of an activity carries besides its date and registration window:
+    the single-activity form and the weekly series form share these definitions, so yuan
+    become fen in one place."""
+
     program = ProgramChoiceField(
         label=_("所属项目"), queryset=Program.objects.none(), required=False
     )
@@ -122,7 +129,6 @@ class ActivityForm(ScheduleMixin, forms.Form):
         label=_("介绍"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     space = SpaceChoiceField(label=_("场地"))
-    date = date_field(_("日期"))
     start_time = forms.TimeField(label=_("开始时间"), widget=TIME_WIDGET)
     end_time = forms.TimeField(label=_("结束时间"), widget=TIME_WIDGET)
     capacity = forms.IntegerField(label=_("名额"), min_value=1, max_value=10000)
@@ -147,8 +153,6 @@ class ActivityForm(ScheduleMixin, forms.Form):
     min_age = forms.IntegerField(label=_("最小年龄"), min_value=0, max_value=150, required=False)
     max_age = forms.IntegerField(label=_("最大年龄"), min_value=0, max_value=150, required=False)
     audience = forms.CharField(label=_("适合人群"), max_length=100, required=False)
-    registration_opens = datetime_local_field(_("报名开始"))
-    registration_closes = datetime_local_field(_("报名截止"))
     max_party_size = forms.IntegerField(
         label=_("每次报名最多人数"),
         min_value=1,
@@ -164,49 +168,21 @@ class ActivityForm(ScheduleMixin, forms.Form):
     offer_hours = forms.IntegerField(
         label=_("候补确认时限（小时）"), min_value=1, max_value=168, initial=12
     )
-    publish = forms.BooleanField(
-        label=_("立即发布"),
-        required=False,
-        initial=True,
-        help_text=_("不勾选则保存为草稿，居民看不到。"),
-    )
 
-    def __init__(self, *args, user, activity: Activity | None = None, **kwargs):
-        self.activity = activity
-        if activity is not None:
-            kwargs.setdefault("initial", initial_from(activity))
-        super().__init__(*args, **kwargs)
-        organisers = managed_organisers(user)
-        programs = Program.objects.select_related("department__organiser")
-        categories = ServiceCategory.objects.filter(is_active=True)
-        if activity is None:
-            self.fields["organiser"].queryset = organisers
-            self.fields["program"].queryset = programs.filter(department__organiser__in=organisers)
-            if not self.is_bound and len(self.fields["organiser"].queryset[:2]) == 1:
-                self.initial.setdefault("organiser", self.fields["organiser"].queryset[0])
-        else:
-            # An activity stays with its organiser; the room, time and details may change.
-            del self.fields["organiser"]
-            del self.fields["publish"]
-            self.fields["program"].queryset = programs.filter(
-                department__organiser=activity.organiser_id
-            )
-            # A category switched off since keeps showing on the activities that use it.
-            categories = ServiceCategory.objects.filter(
-                Q(is_active=True) | Q(pk=activity.category_id)
-            )
-        self.fields["category"].queryset = categories
+    def limit_choices(self, organisers, *, keep_category: int | None = None) -> None:
+        """Offer the programs of `organisers` (a queryset or ids) and the active categories;
+        a category switched off since keeps showing where it is already used."""
+        self.fields["program"].queryset = Program.objects.select_related(
+            "department__organiser"
+        ).filter(department__organiser__in=organisers)
+        categories = Q(is_active=True)
+        if keep_category is not None:
+            categories |= Q(pk=keep_category)
+        self.fields["category"].queryset = ServiceCategory.objects.filter(categories)
         self.fields["space"].group()
 
-    def clean(self):
-        cleaned = super().clean()
-        self.clean_schedule()
-        organiser = cleaned.get("organiser") if self.activity is None else self.activity.organiser
-        self.clean_program_belongs_to_organiser(organiser)
-        return cleaned
-
-    def activity_fields(self) -> dict:
-        """The keyword arguments of activity_create / activity_update."""
+    def details(self) -> dict:
+        """These fields as keyword arguments of activity_create / activity_update."""
         data = self.cleaned_data
         return {
             "title": data["title"],
@@ -220,55 +196,97 @@ class ActivityForm(ScheduleMixin, forms.Form):
             "min_age": data["min_age"],
             "max_age": data["max_age"],
             "audience": data["audience"],
-            "registration_opens": data["registration_opens"],
-            "registration_closes": data["registration_closes"],
             "max_party_size": data["max_party_size"],
             "waitlist_policy": data["waitlist_policy"],
             "offer_hours": data["offer_hours"],
         }
 
 
-def initial_from(activity: Activity) -> dict:
+def details_initial(activity: Activity) -> dict:
+    """An activity's values for ActivityDetailsForm, in the form's units and local time."""
     start, end = activity.start.astimezone(LOCAL_TZ), activity.end.astimezone(LOCAL_TZ)
-
-    def local(value):
-        return value.astimezone(LOCAL_TZ).replace(tzinfo=None) if value else None
-
     return {
         "program": activity.program_id,
         "title": activity.title,
         "category": activity.category_id,
         "description": activity.description,
         "space": activity.space_id,
-        "date": start.date(),
         "start_time": start.time(),
         "end_time": end.time(),
         "capacity": activity.capacity,
-        "price_yuan": Decimal(activity.price_fen) / 100,
-        "market_price_yuan": Decimal(activity.market_price_fen) / 100,
+        "price_yuan": _fen_to_yuan(activity.price_fen),
+        "market_price_yuan": _fen_to_yuan(activity.market_price_fen),
         "is_public_welfare": activity.is_public_welfare,
         "min_age": activity.min_age,
         "max_age": activity.max_age,
         "audience": activity.audience,
-        "registration_opens": local(activity.registration_opens),
-        "registration_closes": local(activity.registration_closes),
         "max_party_size": activity.max_party_size,
         "waitlist_policy": activity.waitlist_policy,
         "offer_hours": activity.offer_hours,
     }
 
 
-class SeriesForm(ScheduleMixin, forms.Form):
+class ActivityForm(ActivityDetailsForm):
     organiser = forms.ModelChoiceField(label=_("组织方"), queryset=Organiser.objects.none())
-    title = forms.CharField(label=_("名称"), max_length=100)
-    category = forms.ModelChoiceField(label=_("类别"), queryset=ServiceCategory.objects.none())
-    program = ProgramChoiceField(
-        label=_("所属项目"), queryset=Program.objects.none(), required=False
+    date = date_field(_("日期"))
+    registration_opens = datetime_local_field(_("报名开始"))
+    registration_closes = datetime_local_field(_("报名截止"))
+    publish = forms.BooleanField(
+        label=_("立即发布"),
+        required=False,
+        initial=True,
+        help_text=_("不勾选则保存为草稿，居民看不到。"),
     )
-    description = forms.CharField(
-        label=_("介绍"), required=False, widget=forms.Textarea(attrs={"rows": 3})
-    )
-    space = SpaceChoiceField(label=_("场地"))
+
+    def __init__(self, *args, user, activity: Activity | None = None, **kwargs):
+        self.activity = activity
+        if activity is not None:
+            kwargs.setdefault("initial", initial_from(activity))
+        super().__init__(*args, **kwargs)
+        if activity is None:
+            organisers = managed_organisers(user)
+            self.fields["organiser"].queryset = organisers
+            self.limit_choices(organisers)
+            if not self.is_bound and len(organisers[:2]) == 1:
+                self.initial.setdefault("organiser", organisers[0])
+        else:
+            # An activity stays with its organiser; the room, time and details may change.
+            del self.fields["organiser"]
+            del self.fields["publish"]
+            self.limit_choices([activity.organiser_id], keep_category=activity.category_id)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_schedule()
+        organiser = cleaned.get("organiser") if self.activity is None else self.activity.organiser
+        self.clean_program_belongs_to_organiser(organiser)
+        return cleaned
+
+    def activity_fields(self) -> dict:
+        """The keyword arguments of activity_create / activity_update."""
+        return self.details() | {
+            "registration_opens": self.cleaned_data["registration_opens"],
+            "registration_closes": self.cleaned_data["registration_closes"],
+        }
+
+
+def initial_from(activity: Activity) -> dict:
+    def local(value):
+        return value.astimezone(LOCAL_TZ).replace(tzinfo=None) if value else None
+
+    return details_initial(activity) | {
+        "date": activity.start.astimezone(LOCAL_TZ).date(),
+        "registration_opens": local(activity.registration_opens),
+        "registration_closes": local(activity.registration_closes),
+    }
+
+
+class SeriesForm(ActivityDetailsForm):
+    """A new weekly series, or changes to an existing one (`series`): then its organiser and
+    dates stay, and the form is prefilled from the series and `occurrence`, its first
+    upcoming activity, so `series_changes` can tell what the officer actually changed."""
+
+    organiser = forms.ModelChoiceField(label=_("组织方"), queryset=Organiser.objects.none())
     weekdays = forms.TypedMultipleChoiceField(
         label=_("每周的哪几天"),
         choices=WeeklyRange.Weekday.choices,
@@ -277,17 +295,6 @@ class SeriesForm(ScheduleMixin, forms.Form):
     )
     first_date = date_field(_("首次日期"))
     last_date = date_field(_("末次日期"))
-    start_time = forms.TimeField(label=_("开始时间"), widget=TIME_WIDGET)
-    end_time = forms.TimeField(label=_("结束时间"), widget=TIME_WIDGET)
-    capacity = forms.IntegerField(label=_("名额"), min_value=1, max_value=10000)
-    max_party_size = forms.IntegerField(
-        label=_("每次报名最多人数"), min_value=1, max_value=100, initial=1
-    )
-    waitlist_policy = forms.ChoiceField(
-        label=_("候补方式"),
-        choices=Activity.WaitlistPolicy.choices,
-        initial=Activity.WaitlistPolicy.PROMOTE,
-    )
     publish = forms.BooleanField(
         label=_("立即发布"),
         required=False,
@@ -295,17 +302,39 @@ class SeriesForm(ScheduleMixin, forms.Form):
         help_text=_("不勾选则保存为草稿，居民看不到。"),
     )
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(
+        self,
+        *args,
+        user,
+        series: Series | None = None,
+        occurrence: Activity | None = None,
+        **kwargs,
+    ):
+        self.series = series
+        if series is not None:
+            initial = details_initial(occurrence) if occurrence is not None else {}
+            initial |= {
+                "title": series.title,
+                "start_time": series.starts_at,
+                "end_time": series.ends_at,
+            }
+            kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
-        organisers = managed_organisers(user)
-        self.fields["organiser"].queryset = organisers
-        self.fields["program"].queryset = Program.objects.select_related(
-            "department__organiser"
-        ).filter(department__organiser__in=organisers)
-        self.fields["category"].queryset = ServiceCategory.objects.filter(is_active=True)
-        self.fields["space"].group()
-        if not self.is_bound and len(organisers[:2]) == 1:
-            self.initial.setdefault("organiser", organisers[0])
+        if series is None:
+            organisers = managed_organisers(user)
+            self.fields["organiser"].queryset = organisers
+            self.limit_choices(organisers)
+            if not self.is_bound and len(organisers[:2]) == 1:
+                self.initial.setdefault("organiser", organisers[0])
+        else:
+            # Which days a series runs is fixed once its occurrences exist; everything an
+            # occurrence carries may change.
+            for name in ("organiser", "weekdays", "first_date", "last_date", "publish"):
+                del self.fields[name]
+            self.limit_choices(
+                [series.organiser_id],
+                keep_category=occurrence.category_id if occurrence is not None else None,
+            )
 
     def clean(self):
         cleaned = super().clean()
@@ -315,8 +344,26 @@ class SeriesForm(ScheduleMixin, forms.Form):
         elif first and last and (last - first).days > MAX_SERIES_DAYS:
             self.add_error("last_date", _("一个系列最长一年。"))
         self.clean_schedule(day_field="first_date")
-        self.clean_program_belongs_to_organiser(cleaned.get("organiser"))
+        organiser = cleaned.get("organiser") if self.series is None else self.series.organiser
+        self.clean_program_belongs_to_organiser(organiser)
         return cleaned
+
+    def series_changes(self) -> dict:
+        """The keyword arguments of series_update: only what differs from the prefilled
+        values, so an occurrence adjusted on its own keeps everything the officer left alone
+        here."""
+        changed = set(self.changed_data)
+        data = self.cleaned_data
+        changes = {
+            name: value
+            for name, value in self.details().items()
+            if FIELD_ALIASES.get(name, name) in changed
+        }
+        if changed & {"start_time", "end_time"}:
+            changes["starts_at"], changes["ends_at"] = data["start_time"], data["end_time"]
+        if "space" in changed:
+            changes["space"] = data["space"]
+        return changes
 
 
 class ReasonForm(forms.Form):

@@ -29,7 +29,7 @@ from .officer_forms import (
     managed_organisers,
     parse_attended,
 )
-from .selectors import with_seat_counts
+from .selectors import series_upcoming, with_seat_counts
 
 UPCOMING_LIMIT = 50
 RECENT_LIMIT = 20
@@ -217,6 +217,13 @@ def activity_cancel(request, pk):
 # --- weekly series ---------------------------------------------------------------------------
 
 
+def _series(request, pk) -> Series:
+    series = get_object_or_404(Series.objects.select_related("organiser"), pk=pk)
+    if not services.can_manage(request.user, series.organiser_id):
+        raise Http404
+    return series
+
+
 @organiser_area
 def series_new(request):
     form = SeriesForm(request.POST if request.method == "POST" else None, user=request.user)
@@ -227,7 +234,6 @@ def series_new(request):
             lambda: services.series_create(
                 organiser=data["organiser"],
                 by=request.user,
-                title=data["title"],
                 space=data["space"],
                 weekdays=data["weekdays"],
                 first_date=data["first_date"],
@@ -235,12 +241,7 @@ def series_new(request):
                 starts_at=data["start_time"],
                 ends_at=data["end_time"],
                 publish=data["publish"],
-                category=data["category"],
-                program=data["program"],
-                description=data["description"],
-                capacity=data["capacity"],
-                max_party_size=data["max_party_size"],
-                waitlist_policy=data["waitlist_policy"],
+                **form.details(),
             ),
         )
         if result is not None:
@@ -255,10 +256,41 @@ def series_new(request):
 
 @organiser_area
 @require_http_methods(["GET", "POST"])
+def series_edit(request, pk):
+    series = _series(request, pk)
+    upcoming = list(series_upcoming(series).select_related("space__compound"))
+    form = SeriesForm(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        series=series,
+        occurrence=upcoming[0] if upcoming else None,
+    )
+    if request.method == "POST" and upcoming and form.is_valid():
+        changes = form.series_changes()
+        if not changes:
+            messages.info(request, _("没有修改任何内容。"))
+            return redirect("organiser_dashboard")
+        result = _calls_service(
+            form, lambda: services.series_update(series=series, by=request.user, **changes)
+        )
+        if result is not None:
+            series, updated, skipped = result
+            return render(
+                request,
+                "programs/organiser/series_result.html",
+                {"series": series, "created": updated, "skipped": skipped, "editing": True},
+            )
+    return render(
+        request,
+        "programs/organiser/series_form.html",
+        {"form": form, "series": series, "upcoming": upcoming},
+    )
+
+
+@organiser_area
+@require_http_methods(["GET", "POST"])
 def series_cancel(request, pk):
-    series = get_object_or_404(Series.objects.select_related("organiser"), pk=pk)
-    if not services.can_manage(request.user, series.organiser_id):
-        raise Http404
+    series = _series(request, pk)
     form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -274,10 +306,7 @@ def series_cancel(request, pk):
                 % {"title": series.title, "n": len(cancelled)},
             )
         return redirect("organiser_dashboard")
-    upcoming = series.activities.filter(
-        start__gt=timezone.now(),
-        status__in=[Activity.Status.DRAFT, Activity.Status.PUBLISHED],
-    ).select_related("space__compound")
+    upcoming = series_upcoming(series).select_related("space__compound")
     return render(
         request,
         "programs/organiser/series_cancel.html",

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from lixiong.timeutil import LOCAL_TZ
 
-from .models import Activity, Registration
+from .models import Activity, Registration, Series
 
 
 def with_seat_counts(queryset, now: datetime | None = None):
@@ -175,3 +175,12 @@ def total_beneficiaries(*, date_from: date | None = None, date_to: date | None =
         row["person_visits"]
         for row in beneficiaries(group_by="year", date_from=date_from, date_to=date_to)
     )
+
+
+def series_upcoming(series: Series, now: datetime | None = None):
+    """The occurrences of a series that may still change: not started, neither cancelled nor
+    finished. Editing or cancelling the series acts on these."""
+    return series.activities.filter(
+        start__gt=now or timezone.now(),
+        status__in=[Activity.Status.DRAFT, Activity.Status.PUBLISHED],
+    ).order_by("start")

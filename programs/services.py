@@ -16,6 +16,7 @@ from spaces.models import Booking, Space
 
 from .errors import ActivityError
 from .models import Activity, Organiser, Registration, Series
+from .selectors import series_upcoming
 
 MAX_SERIES_OCCURRENCES = 60
 
@@ -321,14 +322,83 @@ def series_cancel(*, series: Series | int, by, reason: str = "") -> list[Activit
     series = Series.objects.get(pk=series_id)
     _require_manager(by, series.organiser_id)
     cancelled = []
-    upcoming = series.activities.filter(
-        start__gt=timezone.now(),
-        status__in=[Activity.Status.DRAFT, Activity.Status.PUBLISHED],
-    )
     with transaction.atomic():
-        for activity in upcoming:
+        for activity in series_upcoming(series):
             cancelled.append(activity_cancel(activity=activity, by=by, reason=reason))
     return cancelled
+
+
+# What a series edit may change on its occurrences: the registration window belongs to each
+# occurrence (it is relative to its own date), and title and description are named arguments.
+SERIES_FIELDS = ACTIVITY_FIELDS - {
+    "title",
+    "description",
+    "registration_opens",
+    "registration_closes",
+}
+
+
+def series_update(
+    *,
+    series: Series | int,
+    by,
+    title: str | None = None,
+    description: str | None = None,
+    starts_at: time | None = None,
+    ends_at: time | None = None,
+    space: Space | int | None = None,
+    **fields,
+) -> tuple[Series, list[Activity], list[dict]]:
+    """Change a series and every occurrence that has not started. Pass only what changes
+    (None leaves a named argument alone; anything in `fields` is set, None included), so an
+    occurrence adjusted on its own keeps the rest. A new time applies on each occurrence's
+    own date. An occurrence that cannot change (its room is taken at the new time, or more
+    seats are taken than the new capacity) keeps its old time and settings and is listed
+    with the reason, never silently left behind."""
+    unknown = set(fields) - SERIES_FIELDS
+    if unknown:
+        raise TypeError(f"unknown series fields: {sorted(unknown)}")
+    series_id = series.pk if isinstance(series, Series) else series
+    updated, skipped = [], []
+    with transaction.atomic():
+        series = Series.objects.select_for_update(no_key=True).get(pk=series_id)
+        _require_manager(by, series.organiser_id)
+        if title is not None and not title.strip():
+            raise ActivityError("title_required", field="title")
+        new_starts_at, new_ends_at = starts_at or series.starts_at, ends_at or series.ends_at
+        if new_starts_at >= new_ends_at:
+            raise ActivityError("invalid_time_range", field="end")
+        retimed = starts_at is not None or ends_at is not None
+        if title is not None:
+            series.title = title
+        series.starts_at, series.ends_at = new_starts_at, new_ends_at
+        series.save(update_fields=["title", "starts_at", "ends_at"])
+
+        changes = dict(fields)
+        if title is not None:
+            changes["title"] = title
+        if description is not None:
+            changes["description"] = description
+        if space is not None:
+            changes["space"] = space
+        for activity in series_upcoming(series):
+            day = activity.start.astimezone(LOCAL_TZ).date()
+            if retimed:
+                changes["start"] = datetime.combine(day, new_starts_at, tzinfo=LOCAL_TZ)
+                changes["end"] = datetime.combine(day, new_ends_at, tzinfo=LOCAL_TZ)
+            try:
+                with transaction.atomic():
+                    updated.append(activity_update(activity=activity, by=by, **changes))
+            except (BookingError, ActivityError) as error:
+                skipped.append(
+                    {
+                        "activity": activity,
+                        "date": day,
+                        "code": error.code,
+                        "reason": error.message,
+                    }
+                )
+    return series, updated, skipped
 
 
 # --- registrations ---------------------------------------------------------------------------

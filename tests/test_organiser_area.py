@@ -6,12 +6,14 @@ import io
 from datetime import time
 
 import pytest
+from django import forms
 from django.core import mail
 from django.urls import reverse
 
 from conftest import at, make_user
+from lixiong.timeutil import LOCAL_TZ
 from programs.models import Activity, Department, Organiser, Program, Registration, Series
-from programs.services import registration_create, series_create
+from programs.services import activity_update, registration_create, series_create
 from residents.models import Profile
 from spaces.models import Booking, OpeningHours, Space
 from spaces.services import booking_create
@@ -256,6 +258,18 @@ def test_an_officer_of_another_department_cannot_cancel_the_series(
     assert not Activity.objects.filter(status="cancelled").exists()
 
 
+def test_an_officer_of_another_department_cannot_edit_the_series(
+    client, frozen, department, officer, category, dance_room, other_officer
+):
+    series = make_series(department, officer, category, dance_room)[0]
+    client.force_login(other_officer)
+    url = reverse("organiser_series_edit", args=[series.pk])
+    assert client.get(url).status_code == 404
+    response = client.post(url, series_data(department, category, dance_room, capacity="2"))
+    assert response.status_code == 404
+    assert set(Activity.objects.values_list("capacity", flat=True)) == {10}
+
+
 def test_a_resident_gets_a_friendly_403_and_a_visitor_is_sent_to_log_in(client, resident):
     assert client.get(DASHBOARD).status_code == 302
     client.force_login(resident)
@@ -354,10 +368,14 @@ def series_data(department, category, space, **overrides):
         "capacity": "10",
         "max_party_size": "2",
         "waitlist_policy": "promote",
+        "offer_hours": "12",
+        "price_yuan": "0",
+        "market_price_yuan": "0",
+        "is_public_welfare": "on",
         "publish": "on",
     }
     data.update(overrides)
-    return data
+    return {k: v for k, v in data.items() if v is not None}
 
 
 def test_a_series_with_a_clash_lists_the_skipped_date_with_the_reason(
@@ -408,6 +426,148 @@ def test_cancelling_a_series_cancels_its_upcoming_occurrences(
     assert "2 场活动" in response.content.decode()
     assert set(series.activities.values_list("status", flat=True)) == {"cancelled"}
     assert set(Booking.objects.values_list("status", flat=True)) == {"cancelled"}
+
+
+def test_a_series_created_with_a_price_and_age_range_carries_them_to_every_occurrence(
+    officer_client, frozen, department, category, dance_room
+):
+    data = series_data(
+        department,
+        category,
+        dance_room,
+        price_yuan="12.50",
+        market_price_yuan="80",
+        is_public_welfare=None,
+        min_age="6",
+        max_age="12",
+        audience="小学生",
+        offer_hours="6",
+    )
+    response = officer_client.post(reverse("organiser_series_new"), data)
+    assert len(response.context["created"]) == 4
+    stored = Activity.objects.values_list(
+        "price_fen",
+        "market_price_fen",
+        "is_public_welfare",
+        "min_age",
+        "max_age",
+        "audience",
+        "offer_hours",
+    )
+    assert set(stored) == {(1250, 8000, False, 6, 12, "小学生", 6)}
+
+
+def test_a_series_age_range_in_the_wrong_order_saves_nothing(
+    officer_client, frozen, department, category, dance_room
+):
+    response = officer_client.post(
+        reverse("organiser_series_new"),
+        series_data(department, category, dance_room, min_age="12", max_age="6"),
+    )
+    assert "min_age" in response.context["form"].errors
+    assert not Series.objects.exists()
+
+
+def edit_data(form) -> dict:
+    """What the browser sends back for the prefilled edit form."""
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if isinstance(field, forms.BooleanField):
+            if value:
+                data[name] = "on"
+        elif value is not None:
+            data[name] = value
+    return data
+
+
+def test_editing_a_series_capacity_and_time_updates_every_upcoming_occurrence(
+    officer_client, frozen, department, officer, category, dance_room
+):
+    series, created, _skipped = make_series(department, officer, category, dance_room)
+    old_bookings = [a.booking_id for a in created]
+    url = reverse("organiser_series_edit", args=[series.pk])
+    form = officer_client.get(url).context["form"]
+    assert (form.initial["start_time"], form.initial["capacity"]) == (time(19), 10)
+    data = edit_data(form) | {"capacity": "12", "start_time": "20:00", "end_time": "21:30"}
+    response = officer_client.post(url, data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "已修改 2 场，未能修改 0 场" in page
+    series.refresh_from_db()
+    assert (series.starts_at, series.ends_at) == (time(20), time(21, 30))
+    for activity in Activity.objects.select_related("booking"):
+        local = activity.start.astimezone(LOCAL_TZ)
+        assert (local.time(), activity.capacity) == (time(20), 12)
+        assert (activity.booking.start, activity.booking.end) == (activity.start, activity.end)
+        assert (activity.booking.status, activity.booking.attendees) == ("approved", 12)
+    assert set(Booking.objects.filter(pk__in=old_bookings).values_list("status", flat=True)) == {
+        "cancelled"
+    }
+
+
+def test_editing_a_series_leaves_what_the_officer_did_not_change(
+    officer_client, frozen, department, officer, category, dance_room, meeting_room
+):
+    series, created, _skipped = make_series(department, officer, category, dance_room)
+    # The second Friday was moved to the meeting room and described on its own.
+    activity_update(activity=created[1], by=officer, space=meeting_room, description="改在会议室")
+    url = reverse("organiser_series_edit", args=[series.pk])
+    data = edit_data(officer_client.get(url).context["form"]) | {"capacity": "8"}
+    officer_client.post(url, data)
+    first, second = Activity.objects.order_by("start")
+    assert (first.capacity, first.space, first.description) == (8, dance_room, "")
+    assert (second.capacity, second.space, second.description) == (8, meeting_room, "改在会议室")
+
+
+def test_an_occurrence_whose_room_is_taken_at_the_new_time_is_listed_and_keeps_its_time(
+    officer_client, frozen, department, officer, category, dance_room, resident
+):
+    series, created, _skipped = make_series(department, officer, category, dance_room)
+    booking_create(  # Friday 2026-12-11 20:00 is taken by a resident
+        space=dance_room,
+        booked_by=resident,
+        start=at(10, 20),
+        end=at(10, 21),
+        purpose="排练",
+        attendees=3,
+    )
+    url = reverse("organiser_series_edit", args=[series.pk])
+    data = edit_data(officer_client.get(url).context["form"])
+    response = officer_client.post(url, data | {"start_time": "20:00", "end_time": "21:00"})
+    page = response.content.decode()
+    assert "已修改 1 场，未能修改 1 场" in page
+    assert "未能修改的场次" in page and "2026-12-11" in page and "这个时段已被预约" in page
+    assert [s["activity"].pk for s in response.context["skipped"]] == [created[1].pk]
+    kept = Activity.objects.get(pk=created[1].pk)
+    assert (kept.start, kept.booking.start, kept.booking.status) == (
+        at(10, 19),
+        at(10, 19),
+        "approved",
+    )
+    assert Activity.objects.get(pk=created[0].pk).start == at(3, 20)
+
+
+def test_a_series_edit_that_changes_nothing_touches_nothing(
+    officer_client, frozen, department, officer, category, dance_room
+):
+    series, created, _skipped = make_series(department, officer, category, dance_room)
+    url = reverse("organiser_series_edit", args=[series.pk])
+    data = edit_data(officer_client.get(url).context["form"])
+    response = officer_client.post(url, data, follow=True)
+    assert "没有修改任何内容" in response.content.decode()
+    assert [a.booking_id for a in Activity.objects.order_by("start")] == [
+        a.booking_id for a in created
+    ]
+
+
+def test_the_dashboard_links_to_editing_the_series(
+    officer_client, frozen, department, officer, category, dance_room
+):
+    series = make_series(department, officer, category, dance_room)[0]
+    page = officer_client.get(DASHBOARD).content.decode()
+    assert reverse("organiser_series_edit", args=[series.pk]) in page
+    assert "编辑系列" in page
 
 
 # --- roster, attendance, check-in, CSV -------------------------------------------------------
@@ -580,15 +740,18 @@ def test_garbage_input_never_gives_a_server_error(
 ):
     activity = make_activity()
     series = make_series(department, activity.created_by, category, dance_room)[0]
-    posts = {
-        NEW: activity_data(department, category, dance_room) | garbage,
-        reverse("organiser_activity_edit", args=[activity.pk]): garbage,
-        reverse("organiser_series_new"): series_data(department, category, dance_room) | garbage,
-        reverse("organiser_roster", args=[activity.pk]): garbage,
-        reverse("organiser_activity_cancel", args=[activity.pk]): garbage,
-        reverse("organiser_series_cancel", args=[series.pk]): garbage,
-    }
-    for url, data in posts.items():
+    edit_series = reverse("organiser_series_edit", args=[series.pk])
+    posts = [
+        (NEW, activity_data(department, category, dance_room) | garbage),
+        (reverse("organiser_activity_edit", args=[activity.pk]), garbage),
+        (reverse("organiser_series_new"), series_data(department, category, dance_room) | garbage),
+        (reverse("organiser_roster", args=[activity.pk]), garbage),
+        (reverse("organiser_activity_cancel", args=[activity.pk]), garbage),
+        (reverse("organiser_series_cancel", args=[series.pk]), garbage),
+        (edit_series, garbage),
+        (edit_series, series_data(department, category, dance_room) | garbage),
+    ]
+    for url, data in posts:
         response = officer_client.post(url, data)
         assert response.status_code < 500, (url, data)
     assert officer_client.get(reverse("organiser_check_in", args=["nope"])).status_code == 404

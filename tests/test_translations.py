@@ -153,7 +153,7 @@ def test_the_activity_and_organiser_pages_are_complete_in_english(
     client, frozen, english_community
 ):
     from programs.models import Department, Organiser, ServiceCategory
-    from programs.services import activity_create, registration_create
+    from programs.services import activity_create, registration_create, series_create
 
     dance, _ = english_community
     officer = make_user("officer")
@@ -172,6 +172,19 @@ def test_the_activity_and_organiser_pages_are_complete_in_english(
         capacity=2,
         max_party_size=2,
     )
+    series = series_create(
+        organiser=organiser,
+        by=officer,
+        title="Evening yoga",
+        space=dance,
+        weekdays=[4],
+        first_date=at(0, 0).date(),
+        last_date=at(14, 0).date(),
+        starts_at=time(19),
+        ends_at=time(20),
+        category=activity.category,
+        capacity=10,
+    )[0]
     resident, waiting = make_user("ahua"), make_user("xiaomei")
     seat = registration_create(activity=activity, resident=resident, party_size=2)
     registration_create(activity=activity, resident=waiting)
@@ -189,6 +202,7 @@ def test_the_activity_and_organiser_pages_are_complete_in_english(
             reverse("organiser_activity_edit", args=[activity.pk]),
             reverse("organiser_roster", args=[activity.pk]),
             reverse("organiser_series_new"),
+            reverse("organiser_series_edit", args=[series.pk]),
             reverse("organiser_activity_cancel", args=[activity.pk]),
             reverse("organiser_check_in", args=[seat.checkin_token]),
         ],
