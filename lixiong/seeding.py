@@ -42,12 +42,6 @@ class SeedCommand(BaseCommand):
     def prepare(self) -> None:
         """Extra state a seed keeps while it runs."""
 
-    def seed(self) -> None:
-        raise NotImplementedError
-
-    def print_summary(self) -> None:
-        raise NotImplementedError
-
     def count(self, key: str, created: bool) -> None:
         total, new = self.report.get(key, (0, 0))
         self.report[key] = (total + 1, new + int(created))
