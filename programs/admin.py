@@ -4,6 +4,7 @@ into a form that would bypass the room booking or the waitlist."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse
@@ -11,8 +12,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lixiong.errors import DomainError
 from lixiong.timeutil import LOCAL_TZ
-from spaces.models import WeeklyRange
+from spaces.errors import BookingError
+from spaces.models import Space, WeeklyRange
 
 from . import services
 from .errors import ActivityError
@@ -136,6 +139,49 @@ def cancel_series(modeladmin, request, queryset):
     )
 
 
+# --- changes through the services ------------------------------------------------------------
+
+
+class ServiceForm(forms.ModelForm):
+    """A form whose change is made by a programs service, called once the form's and the
+    model's own checks pass. Called while validating (not in save_model) so a refusal
+    becomes a form error on its field instead of a 500; the admin view runs in one
+    transaction, so the change commits with the rest of the save and mails go after."""
+
+    user = None  # who acts: set per request by ServiceFormAdmin.get_form
+    # Where a service's error field lands on this form; a field not on it goes on top.
+    field_aliases: dict[str | None, str] = {}
+
+    def call_service(self) -> None:
+        raise NotImplementedError
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors or not self.has_changed():
+            return
+        try:
+            with transaction.atomic():
+                self.call_service()
+        except (ActivityError, BookingError) as error:
+            self.add_domain_error(error)
+
+    def add_domain_error(self, error: DomainError) -> None:
+        field = self.field_aliases.get(error.field, error.field)
+        self.add_error(field if field in self.fields else None, error.message)
+
+
+class ServiceFormAdmin(admin.ModelAdmin):
+    """The admin of a ServiceForm: the form has made the change; the admin saves nothing."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user  # modelform_factory made this class for this request only
+        return form
+
+    def save_model(self, request, obj, form, change):
+        pass  # form.call_service() saved it, under the service's locks
+
+
 # --- activities ------------------------------------------------------------------------------
 
 
@@ -150,31 +196,63 @@ class RegistrationInline(admin.TabularInline):
     show_change_link = True
 
 
-class ActivityAdminForm(forms.ModelForm):
+# What staff may edit on an activity besides its room and time; the rest is read-only (see
+# ActivityAdmin.readonly_fields).
+ACTIVITY_DETAILS = [
+    "program",
+    "title",
+    "category",
+    "description",
+    "is_public_welfare",
+    "min_age",
+    "max_age",
+    "audience",
+]
+
+
+class ActivityAdminForm(ServiceForm):
+    field_aliases = {"purpose": "title", "registration_closes": "start"}
+
     class Meta:
         model = Activity
-        # What staff may edit here; the rest is read-only (see ActivityAdmin.readonly_fields).
-        fields = [
-            "program",
-            "title",
-            "category",
-            "description",
-            "is_public_welfare",
-            "min_age",
-            "max_age",
-            "audience",
-        ]
+        fields = [*ACTIVITY_DETAILS, "space", "start", "end"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "space" in self.fields:
+            # Only bookable rooms hold activities; each label names its compound (one query).
+            self.fields["space"].queryset = (
+                Space.objects.filter(access_mode=Space.AccessMode.BOOKABLE)
+                .select_related("compound")
+                .order_by("compound__position", "compound__name", "name")
+            )
 
     def clean(self):
         cleaned = super().clean()
         program = cleaned.get("program")
         if program and program.department.organiser_id != self.instance.organiser_id:
             self.add_error("program", _("所选项目不属于这个组织方。"))
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and end <= start:
+            self.add_error("end", _("结束时间必须晚于开始时间。"))
         return cleaned
+
+    def call_service(self) -> None:
+        # The organiser pages' service: a new room or time moves the room hold (the
+        # booking's purpose follows the title) and everyone registered is told.
+        data = self.cleaned_data
+        services.activity_update(
+            activity=self.instance.pk,
+            by=self.user,
+            space=data["space"],
+            start=data["start"],
+            end=data["end"],
+            **{name: data[name] for name in ACTIVITY_DETAILS},
+        )
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(ServiceFormAdmin):
     form = ActivityAdminForm
     list_display = ["title", "organiser", "local_start", "space", "status", "capacity"]
     list_filter = [
@@ -190,14 +268,12 @@ class ActivityAdmin(admin.ModelAdmin):
     ordering = ["-start"]
     actions = [cancel_activities]
     inlines = [RegistrationInline]
-    # Room, time, seats and status change only through programs.services: the organiser area
-    # (staff may use it for any organiser) moves the room booking and serves the waitlist.
+    # Title, room and time change through programs.services (ActivityAdminForm); seats and
+    # the sign-up settings in the organiser area (staff may use it for any organiser), and
+    # status by the cancel action, so the room hold and the waitlist follow every change.
     readonly_fields = [
         "organiser",
         "series",
-        "space",
-        "start",
-        "end",
         "booking",
         "capacity",
         "price_fen",
@@ -291,7 +367,8 @@ class ActivityAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         # An activity holds a room: organisers (and staff) create it in the organiser area,
-        # which books the room through the spaces service.
+        # whose form already parses prices in yuan, local times and series; a second creation
+        # form here would drift from it. The list links there instead (change_list.html).
         return False
 
     def has_delete_permission(self, request, obj=None):
@@ -302,29 +379,41 @@ class ActivityAdmin(admin.ModelAdmin):
 # --- registrations ---------------------------------------------------------------------------
 
 
-class RegistrationAdminForm(forms.ModelForm):
+class RegistrationAdminForm(ServiceForm):
+    # The count is all staff edit here: every refusal (too early, cancelled...) is about it.
+    field_aliases = {"count": "attended_count", None: "attended_count"}
+
     class Meta:
         model = Registration
         fields = ["attended_count"]
 
     def clean_attended_count(self):
+        # The shape of the input only (the database's constraint would otherwise speak
+        # first, in its own words); who may be marked, and when, is the service's rule.
         count = self.cleaned_data["attended_count"]
         registration = self.instance
         if count == registration.attended_count:
             return count
         if count is None:
             raise forms.ValidationError(_("没有到场请填 0。"))
-        if registration.status != Registration.Status.CONFIRMED:
-            raise forms.ValidationError(_("只有已报名的居民可以签到。"))
         if count > registration.party_size:
             raise forms.ValidationError(
                 _("实到人数须在 0 到 %(max)s 之间。") % {"max": registration.party_size}
             )
         return count
 
+    def call_service(self) -> None:
+        # The roster page's service, which refuses before the roster opens, for a
+        # cancelled activity, or for anyone not confirmed.
+        services.attendance_mark(
+            registration=self.instance.pk,
+            by=self.user,
+            count=self.cleaned_data["attended_count"],
+        )
+
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(ServiceFormAdmin):
     form = RegistrationAdminForm
     list_display = ["activity", "resident", "party_size", "status", "position", "attended_count"]
     list_filter = ["status", "activity__organiser"]
@@ -343,11 +432,6 @@ class RegistrationAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     fields = [*readonly_fields[:5], "attended_count", *readonly_fields[5:]]
-
-    def save_model(self, request, obj, form, change):
-        # Attendance goes through the same service as the roster page.
-        if "attended_count" in form.changed_data:
-            services.attendance_mark(registration=obj.pk, by=request.user, count=obj.attended_count)
 
     def has_add_permission(self, request):
         # Seats are given under a lock on the activity (programs.services), not typed in.

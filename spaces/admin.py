@@ -211,6 +211,14 @@ class BookingAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # The change permission runs the actions on the list (obj is None there); one
+        # booking's page is for reading. Saving it would write the row past the services'
+        # locks, and a ticked `for_activity` made a resident's booking impossible to cancel.
+        if obj is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None):
         # History feeds the usage reports: cancel, don't delete.
         return False
