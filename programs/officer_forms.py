@@ -58,11 +58,22 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
     form.add_error(field if field in form.fields else None, error.message)
 
 
+def runs_every_organiser(user) -> bool:
+    """Staff given the activity permission run every organiser's activities, the same test
+    as programs.services.can_manage. is_staff alone only opens the (empty) admin."""
+    return user.is_staff and user.has_perm("programs.change_activity")
+
+
 def managed_organisers(user):
-    """The organisers whose activities `user` runs: their own, or all of them for staff."""
-    if user.is_staff:
+    """The organisers whose activities `user` runs: their own, or all of them for staff
+    with the activity permission."""
+    if runs_every_organiser(user):
         return Organiser.objects.all()
     return user.organisers.all()
+
+
+def can_use_organiser_area(user) -> bool:
+    return user.is_authenticated and (runs_every_organiser(user) or user.organisers.exists())
 
 
 class SpaceChoiceField(forms.ModelChoiceField):

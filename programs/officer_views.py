@@ -26,6 +26,7 @@ from .officer_forms import (
     SeriesForm,
     WalkInForm,
     add_domain_error,
+    can_use_organiser_area,
     managed_organisers,
     parse_attended,
 )
@@ -45,12 +46,13 @@ def _forbidden(request, message: str | None = None):
 
 
 def organiser_area(view):
-    """Members of at least one organiser, and staff; everyone else gets a friendly 403."""
+    """Members of at least one organiser, and staff with the activity permission; everyone
+    else (a staff account without it too) gets a friendly 403."""
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not (request.user.is_staff or request.user.organisers.exists()):
+        if not can_use_organiser_area(request.user):
             return _forbidden(request)
         return view(request, *args, **kwargs)
 

@@ -4,8 +4,7 @@ from datetime import date, datetime, timedelta
 
 import segno
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -165,7 +164,10 @@ def space_checkin(request, pk):
     return render(request, "spaces/checkin.html", {"space": space})
 
 
-@staff_member_required
+# The permission, not is_staff: a staff account without it is a resident here, and a resident
+# on library duty (值日生) may be given it without an admin account.
+@login_required
+@permission_required("spaces.add_visit", raise_exception=True)
 @require_POST
 def space_head_count(request, pk):
     space = _space(pk)

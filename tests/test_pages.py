@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -207,7 +208,7 @@ def test_staff_enter_a_head_count_and_bad_numbers_are_refused(
     assert response.status_code == 200
     assert Visit.objects.get().head_count == 7
     client.force_login(resident)
-    assert client.post(url, {"head_count": 3}).status_code == 302  # to the admin login
+    assert client.post(url, {"head_count": 3}).status_code == 403  # needs spaces.add_visit
     assert Visit.objects.count() == 1
 
 
@@ -283,10 +284,16 @@ def test_a_resident_signs_up_with_an_email_and_no_username_then_fills_the_profil
             "password2": "a-long-pass-2026",
         },
     )
-    assert response.status_code == 302 and response.url == reverse("profile")
+    # Email verification is mandatory: the link in the mail signs the newcomer in.
+    assert response.status_code == 302
+    assert response.url == reverse("account_email_verification_sent")
     from django.contrib.auth import get_user_model
+    from django.core import mail
 
     assert get_user_model().objects.filter(email="newcomer@example.com").exists()
+    link = re.search(r"http://testserver(/accounts/confirm-email/\S+)", mail.outbox[-1].body)
+    response = client.post(link.group(1))
+    assert response.status_code == 302 and response.url == reverse("profile")
     assert client.get(reverse("profile")).status_code == 200
 
 
