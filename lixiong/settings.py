@@ -9,21 +9,60 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
 def env_bool(name: str, default: bool) -> bool:
-    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+    """A yes/no setting. Anything but the known spellings stops the start: a typo such as
+    SECURE_COOKIES=Ture must not quietly mean "off" (an empty value is refused too, since
+    it is as likely a mistake as a choice)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(
+        f"{name}={raw!r} is not a yes/no value: use one of 1, true, yes, on or 0, false, no, off."
+    )
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
 
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "insecure-dev-key-change-me-in-production")
 DEBUG = env_bool("DEBUG", True)
+# The development key only ever signs sessions of `make run`; a production start without a
+# key of its own (or with .env.example's placeholder) would sign cookies anyone can forge,
+# so it refuses to start.
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip()
+if not DEBUG and (not SECRET_KEY or SECRET_KEY.startswith("change-me")):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set (or is still .env.example's placeholder) and DEBUG is false: "
+        "set SECRET_KEY to a long random string, e.g. "
+        'python -c "import secrets; print(secrets.token_urlsafe(50))".'
+    )
+SECRET_KEY = SECRET_KEY or "insecure-dev-key-change-me-in-production"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -39,7 +78,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "allauth",
     "allauth.account",
     "lixiong",
@@ -50,12 +91,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Outside the NUL check, so its 400s under /api/ are private too.
+    "lixiong.middleware.ApiPrivateCacheMiddleware",
+    # Before anything reads input with the database (messages, allauth, every view), and
+    # after authentication so its 404 page still knows who is signed in.
+    "lixiong.middleware.RejectNulBytesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -192,6 +239,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from our own static files (drf-spectacular-sidecar, pinned), not a CDN's
+    # @latest: the docs page passes the Content Security Policy and never changes under us.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # Pinned names: adding a model with a `status` must never rename another's enum in the
     # schema (generated clients would break).
     "ENUM_NAME_OVERRIDES": {
@@ -205,9 +257,45 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Behind a reverse proxy that terminates HTTPS (docker-compose deployments).
-if env_bool("BEHIND_HTTPS_PROXY", False):
+# Behind a reverse proxy that terminates HTTPS (docker-compose deployments). There browsers
+# only ever speak HTTPS to the portal: plain HTTP is redirected, and HSTS tells the browser
+# not to try HTTP again. Each can be turned off on its own (a proxy that redirects by itself,
+# a trial domain) without turning off the others.
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", False)
+if BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", BEHIND_HTTPS_PROXY)
+# The container health check asks http://127.0.0.1:8000/healthz directly, not via the proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if BEHIND_HTTPS_PROXY else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Joining the browsers' preload list is a decision for whoever owns the whole domain (leaving
+# it takes months), so it is off unless set, and check --deploy's reminder (W021) is silenced.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content Security Policy (django-csp): scripts, styles, fonts and fetches come from the
+# portal's own origin only. No template has an inline script, style attribute or on*= handler,
+# htmx and Swagger UI are static files. Images may also be data: URIs (the empty favicon,
+# Swagger UI's icons). CSP_REPORT_ONLY=true sends the policy as report-only, to try a change
+# without breaking pages; CSP_REPORT_URI is where browsers post violations.
+_CSP_DIRECTIVES = {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    "style-src": [SELF],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
+    "report-uri": env_list("CSP_REPORT_URI", "") or None,
+}
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _CSP_DIRECTIVES}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES}
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
