@@ -42,13 +42,19 @@ def frozen():
 
 
 def make_user(username: str, *, staff: bool = False, email: str | None = None):
-    return get_user_model().objects.create_user(
+    """A person who has confirmed their email, as email verification is mandatory."""
+    from allauth.account.models import EmailAddress
+
+    user = get_user_model().objects.create_user(
         username=username,
         email=email if email is not None else f"{username}@example.com",
         password="pass-for-tests-1",
         is_staff=staff,
         is_superuser=staff,
     )
+    if user.email:
+        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    return user
 
 
 @pytest.fixture

@@ -184,8 +184,39 @@ ACCOUNT_SIGNUP_REDIRECT_URL = "profile"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional")
+# Mandatory: a sign-up with an email that already has an account then gets the very same
+# answer as a new one ("we sent you a mail"), and the owner of that account gets a mail
+# saying someone tried; with "optional" or "none", allauth keeps emails unique by saying
+# "already registered", which tells anyone which emails have accounts.
+ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
+# Following the link from the sign-up mail signs the newcomer in (same browser only).
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_ADAPTER = "lixiong.throttling.AccountAdapter"
+
+# How many reverse proxies in front of gunicorn append to X-Forwarded-For. Throttles and
+# login limits key on the address the outermost of them saw; the rest of the header is
+# written by the client and ignored. 0 (no proxy): the header is ignored entirely.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# What newer allauth reads natively; 65.13 asks our adapter (lixiong.throttling.client_ip).
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# Failed logins per username or email (any case), over every address, HTML and API alike;
+# then even the right password waits for the window to pass (lixiong.throttling).
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
+LOGIN_FAILURE_WINDOW_MINUTES = env_int("LOGIN_FAILURE_WINDOW_MINUTES", 15)
+# allauth's own limits, per client address. The per-login failure limit is ours (above), so
+# allauth's "login_failed" keeps only its per-address part.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+}
+
+# Sessions in the database, never in the cache: a Redis outage must not sign everyone out.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # Email: console by default so `make run` prints mails instead of sending them.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -209,8 +240,14 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # The cache holds API throttle counters; with Redis they are shared by every web worker.
+# Redis is reached with short timeouts, and while it is unreachable each process falls back
+# to a memory cache of its own (lixiong.cache, README "When Redis is down").
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {
+        "BACKEND": "lixiong.cache.FallbackRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
@@ -229,6 +266,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "lixiong.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"auth_token": os.environ.get("API_TOKEN_RATE", "10/minute")},
+    # For DRF's own throttles; ours key on lixiong.throttling.client_ip, which reads the same.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_PAGINATION_CLASS": "lixiong.api.Pagination",
     "PAGE_SIZE": 50,
 }

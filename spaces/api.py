@@ -4,19 +4,26 @@ live in the services only."""
 
 from datetime import UTC, datetime, time, timedelta
 
+from allauth.account import app_settings as account_settings
+from allauth.account.utils import has_verified_email
 from django.contrib.auth import authenticate, get_user_model
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from lixiong.api import InvalidCredentials, LocalDateTimeField, error_response
+from lixiong.throttling import (
+    ClientAddressThrottle,
+    LoginLocked,
+    login_attempt_allowed,
+    login_attempt_succeeded,
+)
 from lixiong.timeutil import LOCAL_TZ, local_today
 
 from . import selectors, services
@@ -220,8 +227,9 @@ class TokenView(APIView):
     # Credentials travel in the body: no session, so no CSRF to ask for.
     authentication_classes = []
     permission_classes = [AllowAny]
-    # Passwords must not be guessable at line speed (per client address, shared cache).
-    throttle_classes = [ScopedRateThrottle]
+    # Passwords must not be guessable at line speed: per client address (as our proxies saw
+    # it), and per login in _authenticate, whatever the address.
+    throttle_classes = [ClientAddressThrottle]
     throttle_scope = "auth_token"
 
     @extend_schema(
@@ -231,7 +239,12 @@ class TokenView(APIView):
         responses={
             200: TokenSerializer,
             400: error_response("Missing fields, or `invalid_credentials`."),
-            429: error_response("`throttled`: too many attempts; wait and retry."),
+            403: error_response("`email_unverified`: the email address is not confirmed yet."),
+            429: error_response(
+                "`throttled`: too many requests from this address; `login_locked`: too many "
+                "failed logins for this username or email (even the right password is "
+                "refused until the lock ends). Wait `Retry-After` seconds."
+            ),
         },
     )
     def post(self, request):
@@ -240,11 +253,40 @@ class TokenView(APIView):
         user = _authenticate(request, **serializer.validated_data)
         if user is None:
             raise InvalidCredentials()
+        if not _email_verified_if_required(user):
+            raise EmailUnverified()
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
 
+class EmailUnverified(exceptions.APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "email_unverified"
+    default_detail = _("请先点击确认邮件中的链接验证您的邮箱，然后再获取令牌。")
+
+
+def _email_verified_if_required(user) -> bool:
+    """The HTML login lets nobody in before they confirm their email when verification is
+    mandatory; a token must not be the way around it (someone signing up with another
+    person's address)."""
+    if account_settings.EMAIL_VERIFICATION != account_settings.EmailVerificationMethod.MANDATORY:
+        return True
+    return has_verified_email(user)
+
+
 def _authenticate(request, *, username: str, password: str):
+    """The user these credentials name, or None. Every attempt spends one of the login's
+    failures (the budget the HTML login spends too); a right password gives it back, and a
+    spent budget refuses even the right one (LoginLocked)."""
+    if not login_attempt_allowed(username):
+        raise LoginLocked()
+    user = _check_password(request, username=username, password=password)
+    if user is not None:
+        login_attempt_succeeded(username)
+    return user
+
+
+def _check_password(request, *, username: str, password: str):
     user = authenticate(request, username=username, password=password)
     if user is not None or "@" not in username:
         return user
