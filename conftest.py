@@ -33,6 +33,9 @@ def _test_settings(settings):
 
     app.conf.task_always_eager = True
     cache.clear()  # throttle counters must not leak from one test (or run) to the next
+    from spaces.messages import forget_staff_deciders
+
+    forget_staff_deciders()  # each test has its own staff accounts
 
 
 @pytest.fixture

@@ -12,4 +12,6 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     # An unanswered waitlist offer passes to the next person within five minutes of expiry.
     "expire-waitlist-offers": {"task": "programs.tasks.expire_offers", "schedule": 300.0},
+    # Messages whose task was never queued (broker down) or whose sending failed for now.
+    "outbox-resend": {"task": "notifications.tasks.outbox_resend", "schedule": 60.0},
 }

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "lixiong",
+    "notifications",
     "spaces",
     "programs",
     "residents",
@@ -238,6 +239,13 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that commits a booking must not wait on a dead broker: one quick try, then the
+# message waits in the outbox for the resend job (notifications.services.enqueue).
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# A message not sent this many minutes after it was written is sent by the resend job.
+OUTBOX_RESEND_AFTER_MINUTES = int(os.environ.get("OUTBOX_RESEND_AFTER_MINUTES", "5"))
 
 # The cache holds API throttle counters; with Redis they are shared by every web worker.
 # Redis is reached with short timeouts, and while it is unreachable each process falls back

@@ -302,12 +302,7 @@ class Activity(models.Model):
 
 class RegistrationQuerySet(models.QuerySet):
     def holding_seats(self, now: datetime | None = None):
-        """Confirmed seats and open offers: both are taken."""
-        now = now or timezone.now()
-        return self.filter(
-            Q(status=Registration.Status.CONFIRMED)
-            | Q(status=Registration.Status.OFFERED, offer_expires_at__gt=now)
-        )
+        return self.filter(Registration.holding_seats_q(now))
 
     def active(self):
         return self.filter(status__in=Registration.ACTIVE_STATUSES)
@@ -376,6 +371,15 @@ class Registration(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+    @classmethod
+    def holding_seats_q(cls, now: datetime | None = None, prefix: str = "") -> Q:
+        """The one rule for who holds a seat: confirmed registrations and offers not yet
+        expired. `prefix` reaches registrations from another model ("registrations__")."""
+        now = now or timezone.now()
+        return Q(**{f"{prefix}status": cls.Status.CONFIRMED}) | Q(
+            **{f"{prefix}status": cls.Status.OFFERED, f"{prefix}offer_expires_at__gt": now}
+        )
 
 
 class ActivityMail(models.Model):

@@ -25,11 +25,7 @@ from .models import Activity, Registration, Series
 def with_seat_counts(queryset, now: datetime | None = None):
     """Annotate `seats_taken` (confirmed seats and open offers) and `waitlist_length`, in the
     same query, so lists show seats left without a query per row."""
-    now = now or timezone.now()
-    holding = Q(registrations__status=Registration.Status.CONFIRMED) | Q(
-        registrations__status=Registration.Status.OFFERED,
-        registrations__offer_expires_at__gt=now,
-    )
+    holding = Registration.holding_seats_q(now, prefix="registrations__")
     return queryset.annotate(
         seats_taken=Coalesce(Sum("registrations__party_size", filter=holding), 0),
         waitlist_length=Count(
@@ -95,6 +91,12 @@ def with_waitlist_place(queryset=None):
 
 def waitlist_place(registration: Registration) -> int | None:
     return with_waitlist_place().values_list("waitlist_place", flat=True).get(pk=registration.pk)
+
+
+def seats_taken(activity: Activity, now: datetime | None = None) -> int:
+    """Seats held on one activity right now (the rule: Registration.holding_seats_q)."""
+    held = activity.registrations.holding_seats(now).aggregate(n=Sum("party_size"))["n"]
+    return held or 0
 
 
 def seats_left(activity: Activity) -> int:

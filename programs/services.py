@@ -12,11 +12,12 @@ from django.utils import timezone, translation
 from lixiong.timeutil import LOCAL_TZ, as_aware
 from spaces import services as space_services
 from spaces.errors import BookingError
-from spaces.models import Booking, Space
+from spaces.models import Space
 
 from .errors import ActivityError
+from .messages import registration_messages_queue
 from .models import Activity, Organiser, Registration, Series
-from .selectors import series_upcoming
+from .selectors import seats_taken, series_upcoming
 
 MAX_SERIES_OCCURRENCES = 60
 
@@ -38,12 +39,9 @@ def _require_manager(user, organiser) -> None:
         raise ActivityError("not_organiser")
 
 
-def _notify(registration_id: int, event: str) -> None:
-    from . import tasks  # tasks import services
-
-    transaction.on_commit(
-        lambda: tasks.send_registration_mail.delay(registration_id, event), robust=True
-    )
+def _notify(registration: Registration, event: str) -> None:
+    """Queue the resident's message in the current transaction (the outbox)."""
+    registration_messages_queue([registration], event)
 
 
 # --- activities ------------------------------------------------------------------------------
@@ -169,28 +167,41 @@ def activity_update(
         )
         activity.start, activity.end = new_start, new_end  # the rules apply to the new times
         _validate(activity)
-        taken = _seats_taken(activity)
+        taken = seats_taken(activity)
         if activity.capacity < taken:
             raise ActivityError("capacity_below_confirmed", field="capacity", taken=taken)
-        if moved or (activity.booking and activity.booking.attendees != activity.capacity):
-            _move_room(activity, by, new_space_id, new_start, new_end)
+        hold = activity.booking
+        if hold is None or not hold.is_active:
+            if moved:
+                _hold_room(activity, by, new_space_id, new_start, new_end)
+        elif moved or (hold.attendees, hold.purpose) != (activity.capacity, activity.title):
+            # The hold follows the activity: its room, time, seats and what it says.
+            activity.booking = space_services.booking_move(
+                booking=hold,
+                by=by,
+                space=new_space_id,
+                start=new_start,
+                end=new_end,
+                purpose=activity.title,
+                attendees=activity.capacity,
+            )
+            activity.space_id = new_space_id
         activity.save()
         if moved:
-            # Keyed by the new start, so a second move mails again but a retried task doesn't.
+            # Keyed by the new start, so a second move mails again but a retried call doesn't.
             event = f"moved:{int(new_start.timestamp())}"
-            for registration in activity.registrations.active():
-                _notify(registration.pk, event)
+            registrations = _with_residents(activity.registrations.active())
+            registration_messages_queue(list(registrations), event)
         _promote(activity)
     return activity
 
 
-def _move_room(activity: Activity, by, space_id: int, start: datetime, end: datetime) -> None:
-    old = activity.booking
-    if old is not None and old.is_active:
-        # Free the old hold first so a small change (an hour later) may overlap it.
-        Booking.objects.filter(pk=old.pk).update(
-            status=Booking.Status.CANCELLED, decided_by=by, decided_at=timezone.now()
-        )
+def _with_residents(registrations):
+    return registrations.select_related("resident", "activity__space__compound")
+
+
+def _hold_room(activity: Activity, by, space_id: int, start: datetime, end: datetime) -> None:
+    """A new hold for an activity whose room was not held (its old hold was released)."""
     activity.booking = space_services.booking_create(
         space=space_id,
         booked_by=by,
@@ -227,19 +238,17 @@ def activity_cancel(*, activity: Activity | int, by, reason: str = "") -> Activi
         activity.status = Activity.Status.CANCELLED
         activity.cancel_reason = (reason or "").strip()
         activity.save(update_fields=["status", "cancel_reason"])
-        if activity.booking_id and activity.booking.is_active and activity.end > timezone.now():
+        if activity.booking_id:
             # The hold belongs to the activity, not to the officer who happened to create it,
-            # so it is released here rather than through booking_cancel's owner rules.
-            Booking.objects.filter(pk=activity.booking_id).update(
-                status=Booking.Status.CANCELLED,
-                reason=activity.cancel_reason,
-                decided_by=by,
-                decided_at=timezone.now(),
+            # so the spaces service releases it whoever cancels.
+            space_services.booking_release(
+                booking=activity.booking_id, by=by, reason=activity.cancel_reason
             )
-        for registration in activity.registrations.active():
+        cancelled = list(_with_residents(activity.registrations.active()))
+        for registration in cancelled:
             registration.status = Registration.Status.CANCELLED
             registration.save(update_fields=["status", "updated_at"])
-            _notify(registration.pk, "activity_cancelled")
+        registration_messages_queue(cancelled, "activity_cancelled")
     return activity
 
 
@@ -404,11 +413,6 @@ def series_update(
 # --- registrations ---------------------------------------------------------------------------
 
 
-def _seats_taken(activity: Activity, now: datetime | None = None) -> int:
-    held = activity.registrations.holding_seats(now).aggregate(n=Sum("party_size"))["n"]
-    return held or 0
-
-
 def _next_position(activity: Activity) -> int:
     return (activity.registrations.aggregate(m=Max("position"))["m"] or 0) + 1
 
@@ -434,7 +438,7 @@ def registration_create(
             )
         if activity.registrations.active().filter(resident=resident).exists():
             raise ActivityError("already_registered")
-        free = activity.capacity - _seats_taken(activity, now)
+        free = activity.capacity - seats_taken(activity, now)
         someone_waiting = activity.registrations.filter(
             status=Registration.Status.WAITLISTED
         ).exists()
@@ -452,7 +456,7 @@ def registration_create(
             position=_next_position(activity),
             language=language or translation.get_language() or settings.LANGUAGE_CODE,
         )
-        _notify(registration.pk, status)
+        _notify(registration, status)
     return registration
 
 
@@ -493,7 +497,7 @@ def registration_accept(*, registration: Registration | int, by) -> Registration
         registration.status = Registration.Status.CONFIRMED
         registration.offer_expires_at = None
         registration.save(update_fields=["status", "offer_expires_at", "updated_at"])
-        _notify(registration.pk, "confirmed_from_offer")
+        _notify(registration, "confirmed_from_offer")
     return registration
 
 
@@ -518,7 +522,7 @@ def _promote(activity: Activity) -> list[Registration]:
     now = timezone.now()
     if activity.status != Activity.Status.PUBLISHED or activity.start <= now:
         return []
-    free = activity.capacity - _seats_taken(activity, now)
+    free = activity.capacity - seats_taken(activity, now)
     promoted = []
     waiting = activity.registrations.filter(status=Registration.Status.WAITLISTED)
     for registration in waiting.order_by("position"):
@@ -534,7 +538,7 @@ def _promote(activity: Activity) -> list[Registration]:
             registration.status = Registration.Status.CONFIRMED
             event = "promoted"
         registration.save(update_fields=["status", "offer_expires_at", "updated_at"])
-        _notify(registration.pk, event)
+        _notify(registration, event)
         free -= registration.party_size
         promoted.append(registration)
     return promoted
@@ -559,7 +563,7 @@ def offers_expire(*, now: datetime | None = None) -> int:
             for registration in stale:
                 registration.status = Registration.Status.DECLINED
                 registration.save(update_fields=["status", "updated_at"])
-                _notify(registration.pk, "offer_expired")
+                _notify(registration, "offer_expired")
                 expired += 1
             _promote(activity)
     return expired

@@ -1,93 +1,9 @@
-"""Mails about registrations, and the scheduled hand-on of expired waitlist offers."""
+"""The scheduled hand-on of expired waitlist offers. (Messages about registrations go through
+the notifications outbox, written by the services.)"""
 
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext as _
 
-from lixiong.timeutil import LOCAL_TZ
-
-from . import selectors, services
-from .models import ActivityMail, Registration
-
-
-def _subject_and_lead(event: str) -> tuple[str, str]:
-    return {
-        "confirmed": (_("报名成功：%(title)s"), _("您已报名成功，请按时参加。")),
-        "waitlisted": (
-            _("已加入候补：%(title)s"),
-            _("名额已满，您在候补名单第 %(place)s 位，有空位时会通知您。"),
-        ),
-        "promoted": (_("候补成功：%(title)s"), _("有人退出，您已从候补转为正式报名。")),
-        "offered": (
-            _("有空位了，请确认：%(title)s"),
-            _("有空位了！名额为您保留到 %(expires)s，请在此之前确认或放弃。"),
-        ),
-        "confirmed_from_offer": (_("报名成功：%(title)s"), _("您已确认保留的名额。")),
-        "offer_expired": (
-            _("保留名额已过期：%(title)s"),
-            _("您没有在时限内确认，名额已让给下一位。"),
-        ),
-        "activity_cancelled": (
-            _("活动取消：%(title)s"),
-            _("很抱歉，这个活动已取消。"),
-        ),
-        "moved": (
-            _("活动时间或地点有变：%(title)s"),
-            _("这个活动的时间或地点改了，请看下面的新安排。"),
-        ),
-    }[event.split(":")[0]]
-
-
-def _claim(registration_id: int, event: str) -> bool:
-    try:
-        with transaction.atomic():
-            ActivityMail.objects.create(registration_id=registration_id, event=event)
-    except IntegrityError:
-        return False
-    return True
-
-
-@shared_task
-def send_registration_mail(registration_id: int, event: str) -> None:
-    registration = (
-        Registration.objects.select_related("activity__space__compound", "resident")
-        .filter(pk=registration_id)
-        .first()
-    )
-    if registration is None or not registration.resident.email:
-        return
-    activity = registration.activity
-    with transaction.atomic():
-        if not _claim(registration_id, event):
-            return
-        with translation.override(registration.language):
-            subject, lead = _subject_and_lead(event)
-            place = selectors.waitlist_place(registration) if event == "waitlisted" else 0
-            expires = registration.offer_expires_at
-            params = {
-                "title": activity.title,
-                "place": place,
-                "expires": f"{expires.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}" if expires else "",
-            }
-            start = activity.start.astimezone(LOCAL_TZ)
-            end = activity.end.astimezone(LOCAL_TZ)
-            body = [
-                lead % params,
-                "",
-                _("活动：%(title)s") % params,
-                _("时间：%(when)s") % {"when": f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"},
-                _("地点：%(space)s") % {"space": activity.space},
-                _("人数：%(n)s") % {"n": registration.party_size},
-            ]
-            if event == "activity_cancelled" and activity.cancel_reason:
-                body.append(_("原因：%(reason)s") % {"reason": activity.cancel_reason})
-            url = settings.SITE_URL + reverse("activity_short", args=[activity.share_code])
-            body += ["", _("查看活动：%(url)s") % {"url": url}]
-            send_mail(subject % params, "\n".join(body), None, [registration.resident.email])
+from . import services
 
 
 @shared_task

@@ -29,6 +29,7 @@ MESSAGES = {
     "purpose_required": _("请填写用途。"),
     "expired": _("预约时间已过，不能再审批。"),
     "held_for_activity": _("这个时段由活动占用，请到组织方页面取消活动。"),
+    "not_a_hold": _("这不是活动占用的场地预约。"),
     "not_walk_in": _("这个服务阵地需要预约，不登记随时到访。"),
     "space_closed_now": _("现在不在开放时间内。"),
     "invalid_head_count": _("人数须在 1 到 %(max)s 之间。"),

@@ -6,12 +6,14 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
 from django.utils import timezone, translation
 
 from lixiong.timeutil import LOCAL_TZ, as_aware
 
 from .errors import BookingError
-from .models import Booking, Space, Visit
+from .messages import booking_messages_queue
+from .models import Booking, Closure, Space, Visit
 
 # PostgreSQL's SQLSTATE for exclusion_violation.
 EXCLUSION_VIOLATION = "23P01"
@@ -89,13 +91,49 @@ def _check_room(
         local_start, local_end = start.astimezone(LOCAL_TZ), end.astimezone(LOCAL_TZ)
         if _opening_around(space, local_start, local_end) is None:
             raise BookingError("outside_hours", field="start")
-    closure = space.closures.filter(start__lt=end, end__gt=start).first()
+    closure = _closure_during(space, start, end)
     if closure is not None:
         raise BookingError("closed", field="start", reason=closure.reason)
     if attendees < 1:
         raise BookingError("invalid_attendees", field="attendees")
     if attendees > space.capacity:
         raise BookingError("over_capacity", field="attendees", capacity=space.capacity)
+
+
+def _closure_during(space: Space, start: datetime, end: datetime) -> Closure | None:
+    """The first closure overlapping [start, end): from those fetched with the room's lock
+    when there (`_lock_space`), else from the database."""
+    fetched = getattr(space, "closures_fetched", None)
+    if fetched is not None:
+        return next((c for c in fetched if c.start < end and start < c.end), None)
+    return space.closures.filter(start__lt=end, end__gt=start).first()
+
+
+def _lock_user(user_id: int) -> None:
+    # NO KEY UPDATE: it serialises lockers just the same, but lets other transactions insert
+    # rows that merely point at this user or room (a booking's decided_by, a new booking's
+    # space), which would otherwise deadlock against approve or cancel.
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=user_id).first()
+
+
+def _lock_space(space_pk: int, start: datetime, end: datetime) -> Space | None:
+    """Lock the room's row and fetch, in the same breath, what its rules need: compound,
+    opening hours, partner windows and the closures around [start, end)."""
+    return (
+        Space.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("compound")
+        .prefetch_related(
+            "opening_hours",
+            "partner_windows",
+            Prefetch(
+                "closures",
+                queryset=Closure.objects.filter(start__lt=end, end__gt=start),
+                to_attr="closures_fetched",
+            ),
+        )
+        .filter(pk=space_pk)
+        .first()
+    )
 
 
 def _raise_if_taken(space: Space, start: datetime, end: datetime, exclude_pk=None) -> None:
@@ -106,14 +144,11 @@ def _raise_if_taken(space: Space, start: datetime, end: datetime, exclude_pk=Non
         raise BookingError("slot_taken", field="start")
 
 
-def _notify(booking_id: int, event: str, staff: bool = False) -> None:
-    from . import tasks  # tasks import services; import late to keep the graph acyclic
-
-    # robust: the booking is saved whatever happens to its mail; a broker or SMTP failure is
-    # logged, never turned into a 500 that hides a booking that exists.
-    transaction.on_commit(lambda: tasks.send_booking_mail.delay(booking_id, event), robust=True)
-    if staff:
-        transaction.on_commit(lambda: tasks.send_staff_request_mail.delay(booking_id), robust=True)
+def may_skip_residents_rules(user) -> bool:
+    """Staff who decide on bookings may book outside the residents' rationing rules (partner
+    windows, the personal limit): the permission, not the is_staff flag, says so. A staff
+    account without it books like any resident."""
+    return can_decide(user)
 
 
 def booking_create(
@@ -128,78 +163,162 @@ def booking_create(
     for_activity: bool = False,
 ) -> Booking:
     """Book a room. `for_activity` holds it for an organiser's activity: approved at once,
-    outside the residents' rationing rules, and announced by the activity, not by mail here."""
+    outside the residents' rationing rules, and announced by the activity, not by mail here.
+
+    One transaction, one commit: the locks, the checks, the booking and its messages."""
     start, end = as_aware(start), as_aware(end)
     purpose = (purpose or "").strip()
     if not purpose:
         raise BookingError("purpose_required", field="purpose")
     space_pk = space.pk if isinstance(space, Space) else space
-    as_staff = booked_by.is_staff
-    with transaction.atomic():
-        # Lock order everywhere: the resident, then the room. The resident's row serialises
-        # their own requests (the active-booking limit); the room's row serialises
-        # everyone's requests for that room (the overlap check).
-        # NO KEY UPDATE: it serialises lockers just the same, but lets other transactions
-        # insert rows that merely point at this user or room (a booking's decided_by, a
-        # new booking's space), which would otherwise deadlock against approve or cancel.
-        get_user_model().objects.select_for_update(no_key=True).filter(pk=booked_by.pk).first()
-        space = Space.objects.select_for_update(no_key=True).filter(pk=space_pk).first()
-        if space is None:
-            raise BookingError("space_not_bookable", field="space")
-        booking_rules_check(
-            space=space,
-            start=start,
-            end=end,
-            attendees=attendees,
-            as_staff=as_staff,
-            for_activity=for_activity,
-        )
-        if not as_staff and not for_activity:
-            limit = settings.LIXIONG_MAX_ACTIVE_BOOKINGS
-            held = Booking.objects.active().upcoming().filter(booked_by=booked_by).count()
-            if held >= limit:
-                raise BookingError("booking_limit", limit=limit)
-        _raise_if_taken(space, start, end)
+    as_staff = may_skip_residents_rules(booked_by)
+    try:
+        with transaction.atomic():
+            # Lock order everywhere: the resident, then the room. The resident's row
+            # serialises their own requests (the active-booking limit); the room's row
+            # serialises everyone's requests for that room (the overlap check).
+            _lock_user(booked_by.pk)
+            space = _lock_space(space_pk, start, end)
+            if space is None:
+                raise BookingError("space_not_bookable", field="space")
+            booking_rules_check(
+                space=space,
+                start=start,
+                end=end,
+                attendees=attendees,
+                as_staff=as_staff,
+                for_activity=for_activity,
+            )
+            if not as_staff and not for_activity:
+                limit = settings.LIXIONG_MAX_ACTIVE_BOOKINGS
+                # An organiser's activity holds are the activity's, not their own borrowing.
+                held = (
+                    Booking.objects.active()
+                    .upcoming()
+                    .filter(booked_by=booked_by, for_activity=False)
+                )
+                if held.count() >= limit:
+                    raise BookingError("booking_limit", limit=limit)
+            _raise_if_taken(space, start, end)
 
-        decided_now = as_staff or for_activity
-        approved_now = decided_now or not space.requires_approval
-        booking = Booking(
-            space=space,
-            booked_by=booked_by,
-            purpose=purpose,
-            attendees=attendees,
-            start=start,
-            end=end,
-            status=Booking.Status.APPROVED if approved_now else Booking.Status.PENDING,
-            decided_by=booked_by if decided_now else None,
-            decided_at=timezone.now() if approved_now else None,
-            language=language or translation.get_language() or settings.LANGUAGE_CODE,
-            for_activity=for_activity,
-        )
-        _insert(booking)
-        if not for_activity:
-            _notify(booking.pk, "approved" if approved_now else "received", staff=not approved_now)
+            decided_now = as_staff or for_activity
+            approved_now = decided_now or not space.requires_approval
+            booking = Booking(
+                space=space,
+                booked_by=booked_by,
+                purpose=purpose,
+                attendees=attendees,
+                start=start,
+                end=end,
+                status=Booking.Status.APPROVED if approved_now else Booking.Status.PENDING,
+                decided_by=booked_by if decided_now else None,
+                decided_at=timezone.now() if approved_now else None,
+                language=language or translation.get_language() or settings.LANGUAGE_CODE,
+                for_activity=for_activity,
+            )
+            booking.save(force_insert=True)
+            if not for_activity:
+                event = "approved" if approved_now else "received"
+                booking_messages_queue(booking, event, tell_staff=not approved_now)
+    except IntegrityError as exc:
+        _raise_slot_taken_if_exclusion(exc)
+        raise
     return booking
 
 
-def _insert(booking: Booking) -> None:
-    """Insert, turning the exclusion constraint's refusal into the same error as the check."""
+def _raise_slot_taken_if_exclusion(exc: IntegrityError) -> None:
+    """The exclusion constraint refused an overlap the lock should have prevented: the same
+    answer as the check."""
+    if getattr(getattr(exc, "__cause__", None), "pgcode", None) == EXCLUSION_VIOLATION:
+        raise BookingError("slot_taken", field="start") from exc
+
+
+def booking_move(
+    *,
+    booking: Booking | int,
+    by,
+    space: Space | int,
+    start: datetime,
+    end: datetime,
+    purpose: str | None = None,
+    attendees: int | None = None,
+) -> Booking:
+    """Move an activity's room hold to another room or time (or change what it says), all or
+    nothing, under the same locks in the same order as booking_create: the holder, then the
+    rooms (both, lowest id first, when it changes room), then the booking. The activity's
+    service decides who may move it; the hold keeps the rules about the room."""
+    pk = booking.pk if isinstance(booking, Booking) else booking
+    start, end = as_aware(start), as_aware(end)
+    new_space_pk = space.pk if isinstance(space, Space) else space
     try:
         with transaction.atomic():
-            booking.save(force_insert=True)
+            holder_id, old_space_pk = Booking.objects.values_list("booked_by_id", "space_id").get(
+                pk=pk
+            )
+            _lock_user(holder_id)
+            rooms = {}
+            for room_pk in sorted({old_space_pk, new_space_pk}):
+                rooms[room_pk] = _lock_space(room_pk, start, end)
+            new_space = rooms[new_space_pk]
+            if new_space is None:
+                raise BookingError("space_not_bookable", field="space")
+            booking = Booking.objects.select_for_update(no_key=True, of=("self",)).get(pk=pk)
+            if not booking.for_activity:
+                raise BookingError("not_a_hold")
+            if not booking.is_active:
+                raise BookingError("not_active")
+            attendees = booking.attendees if attendees is None else attendees
+            booking_rules_check(
+                space=new_space, start=start, end=end, attendees=attendees, for_activity=True
+            )
+            _raise_if_taken(new_space, start, end, exclude_pk=booking.pk)
+            booking.space, booking.start, booking.end = new_space, start, end
+            booking.attendees = attendees
+            if purpose is not None and purpose.strip():
+                booking.purpose = purpose.strip()
+            booking.decided_by, booking.decided_at = by, timezone.now()
+            booking.save(
+                update_fields=[
+                    "space",
+                    "start",
+                    "end",
+                    "attendees",
+                    "purpose",
+                    "decided_by",
+                    "decided_at",
+                ]
+            )
     except IntegrityError as exc:
-        if getattr(getattr(exc, "__cause__", None), "pgcode", None) == EXCLUSION_VIOLATION:
-            raise BookingError("slot_taken", field="start") from exc
+        _raise_slot_taken_if_exclusion(exc)
         raise
+    return booking
+
+
+def booking_release(*, booking: Booking | int, by, reason: str = "") -> Booking:
+    """Free an activity's room hold (the activity is cancelled). A hold that is over or no
+    longer active is left as it is: it records where the activity happened."""
+    with transaction.atomic():
+        booking = _lock_booking(booking)
+        if not booking.for_activity:
+            raise BookingError("not_a_hold")
+        if not booking.is_active or booking.end <= timezone.now():
+            return booking
+        booking.status = Booking.Status.CANCELLED
+        booking.reason = (reason or "").strip()[:300]
+        booking.decided_by = by
+        booking.decided_at = timezone.now()
+        booking.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+    return booking
 
 
 def _lock_booking(booking: Booking | int) -> Booking:
     pk = booking.pk if isinstance(booking, Booking) else booking
     space_pk = Booking.objects.values_list("space_id", flat=True).get(pk=pk)
     Space.objects.select_for_update(no_key=True).filter(pk=space_pk).first()
+    # The booking's message names the room (and its compound) and the booker.
     return (
         Booking.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("space")
+        .select_related("space__compound", "booked_by")
         .get(pk=pk)
     )
 
@@ -231,7 +350,7 @@ def booking_approve(*, booking: Booking | int, by) -> Booking:
         booking.decided_by = by
         booking.decided_at = timezone.now()
         booking.save(update_fields=["status", "decided_by", "decided_at"])
-        _notify(booking.pk, "approved")
+        booking_messages_queue(booking, "approved")
     return booking
 
 
@@ -250,7 +369,7 @@ def booking_reject(*, booking: Booking | int, by, reason: str) -> Booking:
         booking.decided_by = by
         booking.decided_at = timezone.now()
         booking.save(update_fields=["status", "reason", "decided_by", "decided_at"])
-        _notify(booking.pk, "rejected")
+        booking_messages_queue(booking, "rejected")
     return booking
 
 
@@ -277,8 +396,7 @@ def booking_cancel(*, booking: Booking | int, by, reason: str = "") -> Booking:
         booking.decided_by = by
         booking.decided_at = timezone.now()
         booking.save(update_fields=["status", "reason", "decided_by", "decided_at"])
-        if not booking.for_activity:
-            _notify(booking.pk, "cancelled")
+        booking_messages_queue(booking, "cancelled")
     return booking
 
 
@@ -301,12 +419,16 @@ def visit_record(
         not space.is_open_at(now) or space.closures.filter(start__lte=now, end__gt=now).exists()
     ):
         raise BookingError("space_closed_now")
-    if visitor is not None:
-        recent = Visit.objects.filter(
-            space=space, visitor=visitor, visited_at__gte=now - VISIT_DEDUP_WINDOW
-        ).first()
-        if recent is not None:
-            return recent
-    return Visit.objects.create(
-        space=space, visitor=visitor, head_count=head_count, recorded_by=recorded_by
-    )
+    with transaction.atomic():
+        if visitor is not None:
+            # Two quick taps of "I'm here" arrive together: the resident's row lock makes the
+            # second wait and then find the first, so one visit is recorded.
+            _lock_user(visitor.pk)
+            recent = Visit.objects.filter(
+                space=space, visitor=visitor, visited_at__gte=now - VISIT_DEDUP_WINDOW
+            ).first()
+            if recent is not None:
+                return recent
+        return Visit.objects.create(
+            space=space, visitor=visitor, head_count=head_count, recorded_by=recorded_by
+        )

@@ -62,10 +62,12 @@ def test_moving_an_activity_moves_its_room_booking(frozen, make_activity, office
     activity = make_activity(day_offset=1, hour=9)
     old_booking = activity.booking
     activity_update(activity=activity, by=officer, start=at(1, 10), end=at(1, 12))
-    old_booking.refresh_from_db()
     activity.refresh_from_db()
-    assert old_booking.status == Booking.Status.CANCELLED
-    assert (activity.booking.start, activity.booking.status) == (at(1, 10), "approved")
+    # The same hold, moved in place by the spaces service: no stray cancelled copy.
+    assert activity.booking_id == old_booking.pk
+    assert (activity.booking.start, activity.booking.end) == (at(1, 10), at(1, 12))
+    assert activity.booking.status == Booking.Status.APPROVED
+    assert Booking.objects.filter(for_activity=True).count() == 1
 
 
 def test_a_failed_move_keeps_the_old_room_and_time(
@@ -270,9 +272,8 @@ def test_editing_a_series_changes_every_upcoming_occurrence_and_moves_its_room(
         assert (activity.end - activity.start, activity.capacity) == (at(0, 16) - at(0, 14), 6)
         assert (activity.booking.start, activity.booking.status) == (activity.start, "approved")
         assert activity.booking.attendees == 6
-    assert set(
-        Booking.objects.filter(pk__in=old_bookings[1:]).values_list("status", flat=True)
-    ) == {"cancelled"}
+    # Each upcoming hold was moved in place, not cancelled and re-created.
+    assert [a.booking_id for a in upcoming] == old_bookings[1:]
 
 
 def test_an_occurrence_that_cannot_move_is_listed_with_the_reason_and_keeps_its_time(

@@ -4,10 +4,11 @@ import pytest
 from django.core import mail
 
 from conftest import at
+from notifications.models import Message
+from notifications.tasks import send_message
 from spaces.errors import BookingError
-from spaces.models import Booking, BookingMail, Closure, Space
+from spaces.models import Booking, Closure, Space
 from spaces.services import booking_approve, booking_cancel, booking_create, booking_reject
-from spaces.tasks import send_booking_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -43,10 +44,12 @@ def test_approval_mails_the_resident_once_even_if_the_task_runs_twice(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         booking_approve(booking=request_, by=staff)
-    send_booking_mail(request_.pk, "approved")
+    message = Message.objects.get(key=f"booking:{request_.pk}:approved")
+    send_message(message.pk)
     approved = [m for m in mail.outbox if "已通过" in m.subject]
     assert len(approved) == 1
-    assert BookingMail.objects.filter(booking=request_, event="approved").count() == 1
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT and message.attempts == 1
 
 
 def test_approval_rechecks_a_closure_set_after_the_request(request_, staff, dance_room):
