@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from lixiong.errors import DomainError
 from lixiong.timeutil import LOCAL_TZ
+from lixiong.validators import OneLineTextareaField
 from spaces.errors import BookingError
 from spaces.models import Space, WeeklyRange
 
@@ -74,7 +75,9 @@ class ProgramAdmin(admin.ModelAdmin):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
+    # The reason is stored as one line (it shares the model field's rules); Enter in the box
+    # becomes a space.
+    reason = OneLineTextareaField(
         label=gettext_lazy("原因"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
     )
 

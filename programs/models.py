@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lixiong.timeutil import LOCAL_TZ
+from lixiong.validators import contact_number, validate_contact_number, validate_single_line
 from spaces.models import Booking, Compound, Space
 
 
@@ -19,7 +20,9 @@ class ServiceCategory(models.Model):
     """A kind of service (vocational training, elderly care, ...). Data, not code: a new
     service needs no release."""
 
-    name = models.CharField(_("名称"), max_length=50, unique=True)
+    name = models.CharField(
+        _("名称"), max_length=50, unique=True, validators=[validate_single_line]
+    )
     position = models.PositiveSmallIntegerField(_("排序"), default=0)
     is_active = models.BooleanField(_("启用"), default=True)
 
@@ -41,7 +44,9 @@ class Organiser(models.Model):
         PARTNER = "partner", _("进驻机构")
         ASSOCIATION = "association", _("居民组织")
 
-    name = models.CharField(_("名称"), max_length=100, unique=True)
+    name = models.CharField(
+        _("名称"), max_length=100, unique=True, validators=[validate_single_line]
+    )
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -73,10 +78,20 @@ class Department(models.Model):
     )
     kind = models.CharField(_("部门类型"), max_length=20, choices=Kind.choices)
     brand = models.CharField(
-        _("服务品牌"), max_length=100, blank=True, help_text=_("例如“职工家”“暖心驿站”。")
+        _("服务品牌"),
+        max_length=100,
+        blank=True,
+        validators=[validate_single_line],
+        help_text=_("例如“职工家”“暖心驿站”。"),
     )
-    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
-    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    contact_name = models.CharField(
+        _("联系人"), max_length=50, blank=True, validators=[validate_single_line]
+    )
+    # A department answers at its office as often as on a mobile, so a landline with its area
+    # code (0757-...) is as good as a mobile number here; residents give a mobile number.
+    contact_phone = models.CharField(
+        _("联系电话"), max_length=30, blank=True, validators=[validate_contact_number]
+    )
 
     class Meta:
         ordering = ["organiser__name"]
@@ -85,6 +100,11 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.organiser.name
+
+    def clean(self):
+        # One spelling however it was typed ("+86 138-0013-8000", "0757 8612 3456").
+        if self.contact_phone:
+            self.contact_phone = contact_number(self.contact_phone) or self.contact_phone
 
 
 class Program(models.Model):
@@ -96,13 +116,17 @@ class Program(models.Model):
     department = models.ForeignKey(
         Department, on_delete=models.PROTECT, related_name="programs", verbose_name=_("部门")
     )
-    title = models.CharField(_("名称"), max_length=100)
+    title = models.CharField(_("名称"), max_length=100, validators=[validate_single_line])
     category = models.ForeignKey(
         ServiceCategory, on_delete=models.PROTECT, related_name="programs", verbose_name=_("类别")
     )
-    description = models.TextField(_("介绍"), blank=True)
-    audience = models.CharField(_("服务对象"), max_length=100, blank=True)
-    funded_by = models.CharField(_("资金来源"), max_length=100, blank=True)
+    description = models.TextField(_("介绍"), max_length=5000, blank=True)
+    audience = models.CharField(
+        _("服务对象"), max_length=100, blank=True, validators=[validate_single_line]
+    )
+    funded_by = models.CharField(
+        _("资金来源"), max_length=100, blank=True, validators=[validate_single_line]
+    )
     starts_on = models.DateField(_("开始日期"), null=True, blank=True)
     ends_on = models.DateField(_("结束日期"), null=True, blank=True)
     compounds = models.ManyToManyField(
@@ -117,12 +141,17 @@ class Program(models.Model):
         verbose_name = _("公益项目")
         verbose_name_plural = _("公益项目")
         constraints = [
-            models.UniqueConstraint(fields=["department", "title"], name="program_unique_title"),
+            models.UniqueConstraint(
+                fields=["department", "title"],
+                name="program_unique_title",
+                violation_error_message=_("这个部门已有同名的项目。"),
+            ),
             models.CheckConstraint(
                 condition=Q(starts_on__isnull=True)
                 | Q(ends_on__isnull=True)
                 | Q(starts_on__lte=models.F("ends_on")),
                 name="program_period_order",
+                violation_error_message=_("结束日期不能早于开始日期。"),
             ),
         ]
 
@@ -144,7 +173,7 @@ class Series(models.Model):
     organiser = models.ForeignKey(
         Organiser, on_delete=models.PROTECT, related_name="series", verbose_name=_("组织方")
     )
-    title = models.CharField(_("名称"), max_length=100)
+    title = models.CharField(_("名称"), max_length=100, validators=[validate_single_line])
     weekdays = models.JSONField(_("星期"), default=list)
     first_date = models.DateField(_("首次日期"))
     last_date = models.DateField(_("末次日期"))
@@ -203,14 +232,14 @@ class Activity(models.Model):
         related_name="activities",
         verbose_name=_("系列"),
     )
-    title = models.CharField(_("名称"), max_length=100)
+    title = models.CharField(_("名称"), max_length=100, validators=[validate_single_line])
     category = models.ForeignKey(
         ServiceCategory,
         on_delete=models.PROTECT,
         related_name="activities",
         verbose_name=_("类别"),
     )
-    description = models.TextField(_("介绍"), blank=True)
+    description = models.TextField(_("介绍"), max_length=5000, blank=True)
     space = models.ForeignKey(
         Space, on_delete=models.PROTECT, related_name="activities", verbose_name=_("场地")
     )
@@ -230,7 +259,9 @@ class Activity(models.Model):
     is_public_welfare = models.BooleanField(_("公益活动"), default=True)
     min_age = models.PositiveSmallIntegerField(_("最小年龄"), null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(_("最大年龄"), null=True, blank=True)
-    audience = models.CharField(_("适合人群"), max_length=100, blank=True)
+    audience = models.CharField(
+        _("适合人群"), max_length=100, blank=True, validators=[validate_single_line]
+    )
     registration_opens = models.DateTimeField(_("报名开始"), null=True, blank=True)
     registration_closes = models.DateTimeField(_("报名截止"), null=True, blank=True)
     max_party_size = models.PositiveSmallIntegerField(
@@ -251,7 +282,9 @@ class Activity(models.Model):
     )
     walk_in_attendees = models.PositiveIntegerField(_("现场参加人数（无账号）"), default=0)
     final_count = models.PositiveIntegerField(_("最终参加人数"), null=True, blank=True)
-    cancel_reason = models.CharField(_("取消原因"), max_length=300, blank=True)
+    cancel_reason = models.CharField(
+        _("取消原因"), max_length=300, blank=True, validators=[validate_single_line]
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -268,14 +301,27 @@ class Activity(models.Model):
         verbose_name_plural = _("活动")
         indexes = [models.Index(fields=["status", "start"])]
         constraints = [
-            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="activity_order"),
-            models.CheckConstraint(condition=Q(capacity__gte=1), name="activity_capacity"),
-            models.CheckConstraint(condition=Q(max_party_size__gte=1), name="activity_party_size"),
+            models.CheckConstraint(
+                condition=Q(start__lt=models.F("end")),
+                name="activity_order",
+                violation_error_message=_("结束时间必须晚于开始时间。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1),
+                name="activity_capacity",
+                violation_error_message=_("名额至少为 1。"),
+            ),
+            models.CheckConstraint(
+                condition=Q(max_party_size__gte=1),
+                name="activity_party_size",
+                violation_error_message=_("每次报名最多人数至少为 1。"),
+            ),
             models.CheckConstraint(
                 condition=Q(min_age__isnull=True)
                 | Q(max_age__isnull=True)
                 | Q(min_age__lte=models.F("max_age")),
                 name="activity_age_order",
+                violation_error_message=_("最小年龄不能大于最大年龄。"),
             ),
         ]
 
@@ -353,15 +399,23 @@ class Registration(models.Model):
                 fields=["activity", "resident"],
                 condition=Q(status__in=["confirmed", "waitlisted", "offered"]),
                 name="registration_one_per_resident",
+                violation_error_message=_("这位居民已经报名了这个活动。"),
             ),
             models.UniqueConstraint(
-                fields=["activity", "position"], name="registration_unique_position"
+                fields=["activity", "position"],
+                name="registration_unique_position",
+                violation_error_message=_("同一活动的报名排序号不能重复。"),
             ),
-            models.CheckConstraint(condition=Q(party_size__gte=1), name="registration_party"),
+            models.CheckConstraint(
+                condition=Q(party_size__gte=1),
+                name="registration_party",
+                violation_error_message=_("报名人数至少为 1。"),
+            ),
             models.CheckConstraint(
                 condition=Q(attended_count__isnull=True)
                 | Q(attended_count__lte=models.F("party_size")),
                 name="registration_attended_within_party",
+                violation_error_message=_("实到人数不能超过报名人数。"),
             ),
         ]
 

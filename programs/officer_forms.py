@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lixiong.errors import DomainError
 from lixiong.timeutil import LOCAL_TZ
+from lixiong.validators import OneLineTextareaField, validate_single_line
 from spaces.models import Space, WeeklyRange
 
 from .models import Activity, Organiser, Program, Series, ServiceCategory
@@ -134,10 +135,17 @@ class ActivityDetailsForm(ScheduleMixin, forms.Form):
     program = ProgramChoiceField(
         label=_("所属项目"), queryset=Program.objects.none(), required=False
     )
-    title = forms.CharField(label=_("名称"), max_length=100)
+    title = forms.CharField(
+        label=_("名称"),
+        max_length=Activity._meta.get_field("title").max_length,
+        validators=[validate_single_line],
+    )
     category = forms.ModelChoiceField(label=_("类别"), queryset=ServiceCategory.objects.none())
     description = forms.CharField(
-        label=_("介绍"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("介绍"),
+        max_length=Activity._meta.get_field("description").max_length,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
     )
     space = SpaceChoiceField(label=_("场地"))
     start_time = forms.TimeField(label=_("开始时间"), widget=TIME_WIDGET)
@@ -163,7 +171,12 @@ class ActivityDetailsForm(ScheduleMixin, forms.Form):
     is_public_welfare = forms.BooleanField(label=_("公益活动"), required=False, initial=True)
     min_age = forms.IntegerField(label=_("最小年龄"), min_value=0, max_value=150, required=False)
     max_age = forms.IntegerField(label=_("最大年龄"), min_value=0, max_value=150, required=False)
-    audience = forms.CharField(label=_("适合人群"), max_length=100, required=False)
+    audience = forms.CharField(
+        label=_("适合人群"),
+        max_length=Activity._meta.get_field("audience").max_length,
+        required=False,
+        validators=[validate_single_line],
+    )
     max_party_size = forms.IntegerField(
         label=_("每次报名最多人数"),
         min_value=1,
@@ -378,10 +391,9 @@ class SeriesForm(ActivityDetailsForm):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
+    reason = OneLineTextareaField(
         label=_("取消原因"),
-        max_length=300,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=Activity._meta.get_field("cancel_reason").max_length,
         help_text=_("会通知每一位报名的居民。"),
     )
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from lixiong.timeutil import LOCAL_TZ
+from lixiong.validators import OneLineTextareaField
 
 from . import services
 from .errors import BookingError
@@ -20,6 +21,7 @@ from .models import (
     PendingBooking,
     Space,
     Visit,
+    WeeklyRange,
 )
 
 
@@ -38,13 +40,58 @@ class CompoundAdmin(admin.ModelAdmin):
     inlines = [SpaceInline]
 
 
+class WeeklyRangeFormSet(forms.BaseInlineFormSet):
+    """Refuses two ranges of one weekday that overlap: stored as two they would be one stretch
+    that reads as two. Touching ranges (08:00–12:00 and 12:00–18:00) stay allowed:
+    Space.opening_ranges_on merges them into one a booking may span."""
+
+    def clean(self):
+        super().clean()
+        ranges: dict[int, list] = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or self._should_delete_form(form):
+                continue
+            weekday, opens, closes = data.get("weekday"), data.get("opens"), data.get("closes")
+            if weekday is not None and opens and closes and opens < closes:
+                ranges.setdefault(weekday, []).append((opens, closes))
+        errors = []
+        for weekday, day_ranges in sorted(ranges.items()):
+            day_ranges.sort()
+            widest = day_ranges[0]
+            for current in day_ranges[1:]:
+                if current[0] < widest[1]:
+                    errors.append(
+                        forms.ValidationError(
+                            _("%(day)s的 %(first)s 与 %(second)s 重叠，请合并为一段或调整时间。")
+                            % {
+                                "day": WeeklyRange.Weekday(weekday).label,
+                                "first": _range_label(widest),
+                                "second": _range_label(current),
+                            },
+                            code="overlap",
+                        )
+                    )
+                if current[1] > widest[1]:
+                    widest = current
+        if errors:
+            raise forms.ValidationError(errors)
+
+
+def _range_label(weekly_range) -> str:
+    opens, closes = weekly_range
+    return f"{opens:%H:%M}–{closes:%H:%M}"
+
+
 class OpeningHoursInline(admin.TabularInline):
     model = OpeningHours
+    formset = WeeklyRangeFormSet
     extra = 0
 
 
 class PartnerWindowInline(admin.TabularInline):
     model = PartnerWindow
+    formset = WeeklyRangeFormSet
     extra = 0
 
 
@@ -95,7 +142,9 @@ class SpaceAdmin(admin.ModelAdmin):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(
+    # The reason is stored as one line (it shares the model field's rules); Enter in the box
+    # becomes a space.
+    reason = OneLineTextareaField(
         label=gettext_lazy("原因"), max_length=300, widget=forms.Textarea(attrs={"rows": 3})
     )
 

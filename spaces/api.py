@@ -25,6 +25,7 @@ from lixiong.throttling import (
     login_attempt_succeeded,
 )
 from lixiong.timeutil import LOCAL_TZ, local_today
+from lixiong.validators import validate_single_line
 
 from . import selectors, services
 from .models import Booking, Compound, OpeningHours, Space
@@ -188,13 +189,21 @@ class BookingCreateSerializer(serializers.Serializer):
     space = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="A space id.")
     start = LocalDateTimeField(help_text="ISO 8601; without an offset it means Asia/Shanghai.")
     end = LocalDateTimeField(help_text="ISO 8601; without an offset it means Asia/Shanghai.")
-    purpose = serializers.CharField(allow_blank=True, max_length=_max_length(Booking, "purpose"))
+    purpose = serializers.CharField(
+        allow_blank=True,
+        max_length=_max_length(Booking, "purpose"),
+        validators=[validate_single_line],
+    )
     attendees = serializers.IntegerField(min_value=-(2**31), max_value=2**31 - 1)
 
 
 class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=_max_length(Booking, "reason")
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=_max_length(Booking, "reason"),
+        validators=[validate_single_line],
     )
 
 

@@ -3,7 +3,9 @@ from datetime import timedelta
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Space
+from lixiong.validators import OneLineTextareaField, validate_single_line
+
+from .models import Booking, Space
 
 
 class BookingForm(forms.Form):
@@ -15,7 +17,10 @@ class BookingForm(forms.Form):
     duration = forms.TypedChoiceField(label=_("时长"), coerce=int)
     attendees = forms.IntegerField(label=_("人数"), min_value=1, max_value=10000)
     purpose = forms.CharField(
-        label=_("用途"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "off"})
+        label=_("用途"),
+        max_length=Booking._meta.get_field("purpose").max_length,
+        validators=[validate_single_line],
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
 
     def __init__(self, *args, space: Space, **kwargs):
@@ -51,11 +56,10 @@ def duration_label(minutes: int) -> str:
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(
+    reason = OneLineTextareaField(
         label=_("取消原因"),
-        max_length=300,
+        max_length=Booking._meta.get_field("reason").max_length,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from lixiong.timeutil import LOCAL_TZ
+from lixiong.validators import validate_single_line
 
 
 class PostgresExclusionConstraint(ExclusionConstraint):
@@ -47,10 +48,17 @@ class TsTzRange(Func):
 
 
 class Compound(models.Model):
-    name = models.CharField(_("名称"), max_length=100, unique=True)
-    address = models.CharField(_("地址"), max_length=200, blank=True)
+    name = models.CharField(
+        _("名称"), max_length=100, unique=True, validators=[validate_single_line]
+    )
+    address = models.CharField(
+        _("地址"), max_length=200, blank=True, validators=[validate_single_line]
+    )
     brand = models.TextField(
-        _("特色品牌"), blank=True, help_text=_("一小区一特色：这个小区的特色与服务品牌。")
+        _("特色品牌"),
+        max_length=2000,
+        blank=True,
+        help_text=_("一小区一特色：这个小区的特色与服务品牌。"),
     )
     position = models.PositiveSmallIntegerField(_("排序"), default=0)
 
@@ -80,7 +88,7 @@ class Space(models.Model):
     compound = models.ForeignKey(
         Compound, on_delete=models.PROTECT, related_name="spaces", verbose_name=_("小区")
     )
-    name = models.CharField(_("名称"), max_length=100)
+    name = models.CharField(_("名称"), max_length=100, validators=[validate_single_line])
     kind = models.CharField(_("类型"), max_length=20, choices=Kind.choices)
     access_mode = models.CharField(
         _("使用方式"), max_length=10, choices=AccessMode.choices, default=AccessMode.BOOKABLE
@@ -89,8 +97,8 @@ class Space(models.Model):
     area_m2 = models.DecimalField(
         _("面积（平方米）"), max_digits=7, decimal_places=1, null=True, blank=True
     )
-    description = models.TextField(_("介绍"), blank=True)
-    equipment = models.TextField(_("设备"), blank=True, help_text=_("每行一项。"))
+    description = models.TextField(_("介绍"), max_length=5000, blank=True)
+    equipment = models.TextField(_("设备"), max_length=2000, blank=True, help_text=_("每行一项。"))
     is_active = models.BooleanField(_("启用"), default=True)
     requires_approval = models.BooleanField(_("预约需审批"), default=True)
     slot_minutes = models.PositiveSmallIntegerField(_("时段长度（分钟）"), default=60)
@@ -104,10 +112,15 @@ class Space(models.Model):
         verbose_name = _("服务阵地")
         verbose_name_plural = _("服务阵地")
         constraints = [
-            models.UniqueConstraint(fields=["compound", "name"], name="space_unique_name"),
+            models.UniqueConstraint(
+                fields=["compound", "name"],
+                name="space_unique_name",
+                violation_error_message=_("这个小区已有同名的服务阵地。"),
+            ),
             models.CheckConstraint(
                 condition=Q(slot_minutes__gt=0) & Q(slot_minutes__lte=240),
                 name="space_slot_minutes_range",
+                violation_error_message=_("时段长度须在 1 到 240 分钟之间。"),
             ),
             models.CheckConstraint(
                 condition=Q(min_minutes__gte=models.F("slot_minutes"))
@@ -194,7 +207,9 @@ class OpeningHours(WeeklyRange):
         verbose_name_plural = _("开放时间")
         constraints = [
             models.CheckConstraint(
-                condition=Q(opens__lt=models.F("closes")), name="opening_hours_order"
+                condition=Q(opens__lt=models.F("closes")),
+                name="opening_hours_order",
+                violation_error_message=_("结束时间必须晚于开始时间。"),
             ),
         ]
 
@@ -209,7 +224,11 @@ class PartnerWindow(WeeklyRange):
         Space, on_delete=models.CASCADE, related_name="partner_windows", verbose_name=_("服务阵地")
     )
     holder = models.CharField(
-        _("使用机构"), max_length=100, blank=True, help_text=_("例如进驻的培训机构名称。")
+        _("使用机构"),
+        max_length=100,
+        blank=True,
+        validators=[validate_single_line],
+        help_text=_("例如进驻的培训机构名称。"),
     )
 
     class Meta(WeeklyRange.Meta):
@@ -217,7 +236,9 @@ class PartnerWindow(WeeklyRange):
         verbose_name_plural = _("机构错峰时段")
         constraints = [
             models.CheckConstraint(
-                condition=Q(opens__lt=models.F("closes")), name="partner_window_order"
+                condition=Q(opens__lt=models.F("closes")),
+                name="partner_window_order",
+                violation_error_message=_("结束时间必须晚于开始时间。"),
             ),
         ]
 
@@ -236,14 +257,18 @@ class Closure(models.Model):
     )
     start = models.DateTimeField(_("开始"))
     end = models.DateTimeField(_("结束"))
-    reason = models.CharField(_("原因"), max_length=200)
+    reason = models.CharField(_("原因"), max_length=200, validators=[validate_single_line])
 
     class Meta:
         ordering = ["start"]
         verbose_name = _("暂停开放")
         verbose_name_plural = _("暂停开放")
         constraints = [
-            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="closure_order"),
+            models.CheckConstraint(
+                condition=Q(start__lt=models.F("end")),
+                name="closure_order",
+                violation_error_message=_("结束时间必须晚于开始时间。"),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -280,14 +305,16 @@ class Booking(models.Model):
         related_name="bookings",
         verbose_name=_("预约人"),
     )
-    purpose = models.CharField(_("用途"), max_length=200)
+    purpose = models.CharField(_("用途"), max_length=200, validators=[validate_single_line])
     attendees = models.PositiveIntegerField(_("人数"))
     start = models.DateTimeField(_("开始"))
     end = models.DateTimeField(_("结束"))
     status = models.CharField(
         _("状态"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    reason = models.CharField(_("驳回或取消原因"), max_length=300, blank=True)
+    reason = models.CharField(
+        _("驳回或取消原因"), max_length=300, blank=True, validators=[validate_single_line]
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -313,7 +340,11 @@ class Booking(models.Model):
         verbose_name_plural = _("预约")
         indexes = [models.Index(fields=["space", "start"]), models.Index(fields=["booked_by"])]
         constraints = [
-            models.CheckConstraint(condition=Q(start__lt=models.F("end")), name="booking_order"),
+            models.CheckConstraint(
+                condition=Q(start__lt=models.F("end")),
+                name="booking_order",
+                violation_error_message=_("结束时间必须晚于开始时间。"),
+            ),
             # The last word on double booking: even a code path that forgets the row lock
             # cannot store two active bookings of one room that overlap. PostgreSQL only.
             PostgresExclusionConstraint(
@@ -324,6 +355,7 @@ class Booking(models.Model):
                 ],
                 condition=Q(status__in=["pending", "approved"]),
                 violation_error_code="slot_taken",
+                violation_error_message=_("这个时段已被预约，请选择其他时段。"),
             ),
         ]
 
@@ -390,7 +422,11 @@ class Visit(models.Model):
         verbose_name_plural = _("到访记录")
         indexes = [models.Index(fields=["space", "visited_at"])]
         constraints = [
-            models.CheckConstraint(condition=Q(head_count__gte=1), name="visit_head_count"),
+            models.CheckConstraint(
+                condition=Q(head_count__gte=1),
+                name="visit_head_count",
+                violation_error_message=_("人数至少为 1。"),
+            ),
         ]
 
     def __str__(self) -> str:
