@@ -6,7 +6,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 
 from lixiong.timeutil import LOCAL_TZ, as_aware
@@ -413,10 +414,6 @@ def series_update(
 # --- registrations ---------------------------------------------------------------------------
 
 
-def _next_position(activity: Activity) -> int:
-    return (activity.registrations.aggregate(m=Max("position"))["m"] or 0) + 1
-
-
 def registration_create(
     *, activity: Activity | int, resident, party_size: int = 1, language: str | None = None
 ) -> Registration:
@@ -436,13 +433,17 @@ def registration_create(
             raise ActivityError(
                 "invalid_party_size", field="party_size", max=activity.max_party_size
             )
-        if activity.registrations.active().filter(resident=resident).exists():
+        # What the decision needs, in one pass over the list under the lock.
+        list_now = activity.registrations.aggregate(
+            mine=Count("pk", filter=Q(resident=resident, status__in=Registration.ACTIVE_STATUSES)),
+            taken=Coalesce(Sum("party_size", filter=Registration.holding_seats_q(now)), 0),
+            waiting=Count("pk", filter=Q(status=Registration.Status.WAITLISTED)),
+            last_position=Coalesce(Max("position"), 0),
+        )
+        if list_now["mine"]:
             raise ActivityError("already_registered")
-        free = activity.capacity - seats_taken(activity, now)
-        someone_waiting = activity.registrations.filter(
-            status=Registration.Status.WAITLISTED
-        ).exists()
-        if party_size <= free and not someone_waiting:
+        free = activity.capacity - list_now["taken"]
+        if party_size <= free and not list_now["waiting"]:
             status = Registration.Status.CONFIRMED
         elif activity.has_waitlist:
             status = Registration.Status.WAITLISTED
@@ -453,7 +454,7 @@ def registration_create(
             resident=resident,
             party_size=party_size,
             status=status,
-            position=_next_position(activity),
+            position=list_now["last_position"] + 1,
             language=language or translation.get_language() or settings.LANGUAGE_CODE,
         )
         _notify(registration, status)
