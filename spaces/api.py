@@ -34,8 +34,12 @@ from .models import Booking, Compound, OpeningHours, Space
 
 
 class CredentialsSerializer(serializers.Serializer):
-    username = serializers.CharField(help_text="The username or the email address.")
-    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    # Bounds no account reaches (usernames are at most 150 characters, emails 254), so a
+    # megabyte of "username" is an input error, not a database lookup and a hash.
+    username = serializers.CharField(max_length=254, help_text="The username or the email address.")
+    password = serializers.CharField(
+        max_length=4096, trim_whitespace=False, style={"input_type": "password"}
+    )
 
 
 class TokenSerializer(serializers.Serializer):

@@ -412,3 +412,12 @@ def test_a_closure_reason_with_a_line_break_is_refused(dance_room):
     with pytest.raises(ValidationError) as refused:
         closure.clean_fields(exclude=["start", "end"])
     assert refused.value.message_dict["reason"] == [LINE_BREAK_MESSAGE]
+
+
+def test_the_token_endpoint_refuses_a_one_mebibyte_username_or_password(db):
+    client = APIClient()
+    for field in ("username", "password"):
+        body = {"username": "ahua", "password": "pass-for-tests-1"} | {field: ONE_MIB}
+        response = client.post("/api/v1/auth/token/", body, format="json")
+        assert response.status_code == 400
+        assert list(response.json()["fields"]) == [field]
