@@ -77,6 +77,8 @@ def test_pages_admin_and_api_docs_load_without_a_content_security_policy_refusal
     visit(f"/spaces/{space.pk}/", "#week")
     visit(f"/activities/{activity.pk}/", "main h1")
     visit("/api/docs/", ".swagger-ui .info .title")
+    visit("/accounts/login/", "form")
+    visit("/accounts/signup/", "form")
 
     page.goto("/admin/login/")
     page.fill("input[name=username]", "staff")
@@ -87,6 +89,10 @@ def test_pages_admin_and_api_docs_load_without_a_content_security_policy_refusal
     visit(f"/admin/spaces/space/{space.pk}/change/", "#space_form")
     visit(f"/admin/programs/activity/{activity.pk}/change/", "#activity_form")
     visit("/", "main")  # signed in: the staff links in the navigation
+    visit("/accounts/email/", "form")
+    visit("/me/profile/", "form")
+    visit(f"/spaces/{space.pk}/qr/", ".qr-poster svg")
+    visit("/organiser/", "main h1")
 
     context.close()
     assert refusals == {}
