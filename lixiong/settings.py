@@ -195,6 +195,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 # Following the link from the sign-up mail signs the newcomer in (same browser only).
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_ADAPTER = "lixiong.throttling.AccountAdapter"
+ACCOUNT_FORMS = {"signup": "lixiong.throttling.SignupForm"}
 
 # How many reverse proxies in front of gunicorn append to X-Forwarded-For. Throttles and
 # login limits key on the address the outermost of them saw; the rest of the header is

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core import mail
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import translation
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -313,8 +313,6 @@ def _shown(response, email: str) -> str:
 def test_signing_up_with_a_registered_email_looks_like_signing_up_with_a_new_one(
     client, resident, django_user_model
 ):
-    from django.test import Client
-
     new, taken = "newcomer@example.com", "AHUA@example.com"
     first = signup(client, new)
     second_client = Client()
@@ -335,6 +333,26 @@ def test_signing_up_with_a_registered_email_looks_like_signing_up_with_a_new_one
     assert set(recipients) == {new, "ahua@example.com"}
     assert "/accounts/password/reset/" in recipients["ahua@example.com"].body
     assert "/accounts/confirm-email/" in recipients[new].body
+
+
+def test_signing_up_with_a_registered_email_takes_as_long_as_with_a_new_one(
+    client, resident, monkeypatch
+):
+    # The time of the answer must not tell either: both spend one password hash.
+    from django.contrib.auth.hashers import MD5PasswordHasher
+
+    hashes = []
+    original = MD5PasswordHasher.encode
+
+    def counted(self, *args, **kwargs):
+        hashes.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(MD5PasswordHasher, "encode", counted)
+    signup(client, "newcomer@example.com")
+    new = len(hashes)
+    signup(Client(), "ahua@example.com")
+    assert new == 1 and len(hashes) - new == 1
 
 
 # --- Django's password rules in Chinese ------------------------------------------------------
