@@ -434,19 +434,3 @@ class Registration(models.Model):
         return Q(**{f"{prefix}status": cls.Status.CONFIRMED}) | Q(
             **{f"{prefix}status": cls.Status.OFFERED, f"{prefix}offer_expires_at__gt": now}
         )
-
-
-class ActivityMail(models.Model):
-    """One row per mail sent, so a retried task never mails twice."""
-
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="mails")
-    event = models.CharField(max_length=30)
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["registration", "event"], name="activity_mail_once")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.registration_id} {self.event}"

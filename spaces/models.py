@@ -375,22 +375,6 @@ class Booking(models.Model):
         return self.is_active and self.start > (now or timezone.now())
 
 
-class BookingMail(models.Model):
-    """One row per mail sent about a booking, so a retried task never mails twice."""
-
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="mails")
-    event = models.CharField(max_length=20)
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["booking", "event"], name="booking_mail_once"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.booking_id} {self.event}"
-
-
 class Visit(models.Model):
     """A walk-in visit to a reading room or library, counted for the usage report."""
 

@@ -13,10 +13,10 @@ from django.db.models import Sum
 
 from conftest import NOW
 from lixiong.timeutil import LOCAL_TZ
+from notifications.models import Message
 from programs import selectors, services
 from programs.models import (
     Activity,
-    ActivityMail,
     Department,
     Organiser,
     Program,
@@ -77,7 +77,7 @@ def counts() -> dict:
         Series,
         Activity,
         Registration,
-        ActivityMail,
+        Message,
         Booking,
         EmailAddress,
         get_user_model(),
