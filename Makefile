@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lixiong
 export TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test lint format bench messages check-services chromium
+.PHONY: run test lint format bench messages check-services chromium load-tools
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,5 +45,18 @@ messages: $(STAMP)
 	$(PY) scripts/sync_zh_catalogue.py
 	$(PY) manage.py compilemessages --ignore=.venv
 
-bench: $(STAMP) check-services
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(PY) bench/booking_bench.py
+# The bench's own database and Redis database: it builds a 200,000-booking community there
+# once (about a minute) and reuses it. BENCH_ARGS: e.g. --tree /tmp/old-checkout, --rebuild.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/lixiong_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/14
+
+load-tools:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "Installing Debian's wrk for the bench..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	@command -v pgbench >/dev/null 2>&1 || { \
+	  echo "The bench needs pgbench (Debian: the postgresql package that runs the server)."; \
+	  exit 1; }
+
+bench: $(STAMP) check-services load-tools
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(PY) bench/bench.py $(BENCH_ARGS)
