@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -100,6 +101,24 @@ class ClosureInline(admin.TabularInline):
     extra = 0
 
 
+# Django's msgid, translated by Django's catalogue; a name, so `make messages` doesn't copy
+# it into ours (where an identity "translation" would override Django's Chinese).
+DJANGO_SELECT_LABEL = "Select this object for an action - {}"
+
+
+class RoomFilter(admin.RelatedFieldListFilter):
+    """The room filter of the booking and visit lists. A room's label names its compound;
+    Django's own filter fetches each room's compound separately (one query a room, 300 at
+    community size), so fetch them together."""
+
+    def field_choices(self, field, request, model_admin):
+        rooms = Space.objects.select_related("compound")
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if ordering:
+            rooms = rooms.order_by(*ordering)
+        return [(room.pk, str(room)) for room in rooms]
+
+
 @admin.register(Space)
 class SpaceAdmin(admin.ModelAdmin):
     list_display = ["name", "compound", "kind", "access_mode", "capacity", "is_active"]
@@ -130,10 +149,8 @@ class SpaceAdmin(admin.ModelAdmin):
         # A closure does not cancel bookings by itself: staff decide, so tell them.
         space = form.instance
         for closure in space.closures.filter(end__gt=timezone.now()):
-            clashes = Booking.objects.active().filter(space=space)
-            for booking in clashes.overlapping(closure.start, closure.end).select_related(
-                "space__compound"
-            ):
+            clashes = Booking.objects.active().overlapping(closure.start, closure.end, space=space)
+            for booking in clashes.select_related("space__compound"):
                 messages.warning(
                     request,
                     _("暂停开放时段与预约冲突，请联系预约人或取消预约：%(booking)s")
@@ -225,8 +242,17 @@ cancel = admin.action(
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     list_display = ["space", "when", "booked_by", "purpose", "attendees", "status", "created_at"]
-    list_filter = ["status", "space__compound", "space", ("start", admin.DateFieldListFilter)]
-    date_hierarchy = "start"
+    list_filter = [
+        "status",
+        "space__compound",
+        ("space", RoomFilter),
+        ("start", admin.DateFieldListFilter),
+    ]
+    # At community size (200,000 bookings) the list must not read every row to draw itself:
+    # no date hierarchy (its year links are a DISTINCT over the whole table, 100+ ms; the
+    # date filter above covers today, this week, month and year), and no second COUNT(*) of
+    # the whole table beside the filtered one.
+    show_full_result_count = False
     search_fields = [
         "purpose",
         "booked_by__username",
@@ -252,6 +278,17 @@ class BookingAdmin(admin.ModelAdmin):
         "created_at",
     ]
 
+    def action_checkbox(self, booking):
+        # Django's own renders a form widget through the template engine: about half a
+        # millisecond a row, a third of this page at 100 rows. The same markup, directly,
+        # and the same label in Django's own translation.
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            admin.helpers.ACTION_CHECKBOX_NAME,
+            booking.pk,
+            format_html(_(DJANGO_SELECT_LABEL), str(booking)),
+        )
+
     @admin.display(description=gettext_lazy("时间"), ordering="start")
     def when(self, booking):
         start, end = booking.start.astimezone(LOCAL_TZ), booking.end.astimezone(LOCAL_TZ)
@@ -275,7 +312,7 @@ class BookingAdmin(admin.ModelAdmin):
 
 @admin.register(PendingBooking)
 class PendingBookingAdmin(BookingAdmin):
-    list_filter = ["space__compound", "space", ("start", admin.DateFieldListFilter)]
+    list_filter = ["space__compound", ("space", RoomFilter), ("start", admin.DateFieldListFilter)]
     ordering = ["start"]
 
     def get_queryset(self, request):
@@ -290,8 +327,15 @@ class PendingBookingAdmin(BookingAdmin):
 @admin.register(Visit)
 class VisitAdmin(admin.ModelAdmin):
     list_display = ["space", "visited_at", "head_count", "visitor", "recorded_by"]
-    list_filter = ["space__compound", "space", ("visited_at", admin.DateFieldListFilter)]
+    list_filter = [
+        "space__compound",
+        ("space", RoomFilter),
+        ("visited_at", admin.DateFieldListFilter),
+    ]
+    # Kept for the monthly usage reports: a visit list is read by month, and it is far
+    # smaller than the bookings'.
     date_hierarchy = "visited_at"
+    show_full_result_count = False
     list_select_related = ["space__compound", "visitor", "recorded_by"]
     raw_id_fields = ["visitor", "recorded_by"]
     search_fields = ["space__name", "visitor__username"]
