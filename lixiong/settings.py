@@ -244,7 +244,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # message waits in the outbox for the resend job (notifications.services.enqueue).
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# max_retries 0: a publish that cannot connect fails at once (kombu would otherwise sleep and
+# retry inside the request); the worker reconnects by its own broker_connection_* settings.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "max_retries": 0,
+}
 # A message not sent this many minutes after it was written is sent by the resend job.
 OUTBOX_RESEND_AFTER_MINUTES = int(os.environ.get("OUTBOX_RESEND_AFTER_MINUTES", "5"))
 
