@@ -10,8 +10,9 @@ from .models import Message
 class MessageAdmin(admin.ModelAdmin):
     """What was sent to whom, and what is stuck: read-only, like a post office's log."""
 
-    list_display = ["created_at", "address", "subject", "status", "attempts", "sent_at"]
-    list_filter = ["status", "channel"]
+    # Few columns: the subject needs the width at a desk; attempts and errors are on the page.
+    list_display = ["created_at", "subject", "address", "status"]
+    list_filter = ["status"]
     search_fields = ["address", "subject", "key"]
     date_hierarchy = "created_at"
     list_select_related = ["recipient"]

@@ -53,8 +53,8 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = _("通知")
-        verbose_name_plural = _("通知")
+        verbose_name = _("发出的消息")
+        verbose_name_plural = _("发出的消息")
         indexes = [
             # The resend job's scan: only what is still waiting.
             models.Index(
