@@ -173,6 +173,8 @@ def prepare_booking_load(workdir: Path, rng, chunks: int) -> Path:
     # What booking_create needs from the database, in its order, as plain SQL: the resident
     # and the room locked, the room's hours, partner windows and closures, the resident's
     # active bookings, the overlap check on the exclusion constraint's GiST index, insert.
+    # The cast: btree_gist compares bigint with bigint only, and an integer room id turns
+    # the check into a scan of the whole GiST index (20 ms instead of 0.1).
     script.write_text(
         f"""\
 SELECT space_id AS sid, s, e, user_id AS uid FROM bench_booking_slot
@@ -187,7 +189,7 @@ SELECT id, reason FROM spaces_closure
 SELECT count(*) FROM {table}
   WHERE booked_by_id = :uid AND status IN ({active}) AND "end" > now();
 SELECT 1 FROM {table}
-  WHERE space_id = :sid AND status IN ({active})
+  WHERE space_id = CAST(:sid AS bigint) AND status IN ({active})
     AND tstzrange(start, "end", '[)') && tstzrange(to_timestamp(:s), to_timestamp(:e), '[)')
   LIMIT 1;
 {
