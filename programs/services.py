@@ -3,6 +3,7 @@ happens under a row lock on the activity, so capacity is never exceeded and the 
 served in order, however many residents press the button at once."""
 
 from datetime import date, datetime, time, timedelta
+from uuid import uuid4
 
 from django.conf import settings
 from django.db import transaction
@@ -189,8 +190,9 @@ def activity_update(
             activity.space_id = new_space_id
         activity.save()
         if moved:
-            # Keyed by the new start, so a second move mails again but a retried call doesn't.
-            event = f"moved:{int(new_start.timestamp())}"
+            # Each move is news, even back to an earlier time or room: a key of its own. (A
+            # rolled-back call leaves no message, so nothing is sent twice.)
+            event = f"moved:{uuid4().hex}"
             registrations = _with_residents(activity.registrations.active())
             registration_messages_queue(list(registrations), event)
         _promote(activity)
@@ -333,9 +335,19 @@ def series_cancel(*, series: Series | int, by, reason: str = "") -> list[Activit
     _require_manager(by, series.organiser_id)
     cancelled = []
     with transaction.atomic():
-        for activity in series_upcoming(series):
+        for activity in _lock_upcoming(series):
             cancelled.append(activity_cancel(activity=activity, by=by, reason=reason))
     return cancelled
+
+
+def _lock_upcoming(series: Series) -> list[Activity]:
+    """Lock every occurrence that may still change, in id order, before touching any room: a
+    series operation then never holds a room while it waits for an occurrence that a single
+    cancel or edit has locked (activity first, then room, as everywhere). Re-read under the
+    locks, so an occurrence cancelled a moment ago is left out, not refused."""
+    ids = list(series_upcoming(series).values_list("pk", flat=True))
+    list(Activity.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk"))
+    return list(series_upcoming(series).filter(pk__in=ids))
 
 
 # What a series edit may change on its occurrences: the registration window belongs to each
@@ -391,7 +403,7 @@ def series_update(
             changes["description"] = description
         if space is not None:
             changes["space"] = space
-        for activity in series_upcoming(series):
+        for activity in _lock_upcoming(series):
             day = activity.start.astimezone(LOCAL_TZ).date()
             if retimed:
                 changes["start"] = datetime.combine(day, new_starts_at, tzinfo=LOCAL_TZ)

@@ -268,10 +268,20 @@ def booking_move(
             if not booking.is_active:
                 raise BookingError("not_active")
             attendees = booking.attendees if attendees is None else attendees
-            booking_rules_check(
-                space=new_space, start=start, end=end, attendees=attendees, for_activity=True
-            )
-            _raise_if_taken(new_space, start, end, exclude_pk=booking.pk)
+            if (new_space.pk, start, end) == (booking.space_id, booking.start, booking.end):
+                # Only what it says or how many come: the time was checked when it was set
+                # (it may have started since, or hours changed); the room must still fit.
+                if attendees < 1:
+                    raise BookingError("invalid_attendees", field="attendees")
+                if attendees > new_space.capacity:
+                    raise BookingError(
+                        "over_capacity", field="attendees", capacity=new_space.capacity
+                    )
+            else:
+                booking_rules_check(
+                    space=new_space, start=start, end=end, attendees=attendees, for_activity=True
+                )
+                _raise_if_taken(new_space, start, end, exclude_pk=booking.pk)
             booking.space, booking.start, booking.end = new_space, start, end
             booking.attendees = attendees
             if purpose is not None and purpose.strip():

@@ -219,3 +219,104 @@ def test_two_quick_taps_of_im_here_record_one_visit(frozen, reading_room):
     )
     assert outcomes == ["ok"] * 4
     assert Visit.objects.filter(space=reading_room).count() == 1
+
+
+# --- series against single occurrences (review findings) -------------------------------------
+
+
+def _series(department, officer, category, dance_room, weeks=4):
+    from datetime import time
+
+    from programs.services import series_create
+
+    series, created, skipped = series_create(
+        organiser=department.organiser,
+        by=officer,
+        title="周五瑜伽",
+        space=dance_room,
+        weekdays=[4],
+        first_date=at(0, 0).date(),
+        last_date=at(7 * weeks, 0).date(),
+        starts_at=time(19),
+        ends_at=time(20),
+        category=category,
+        capacity=10,
+    )
+    assert not skipped
+    return series, created
+
+
+@pytest.mark.django_db(transaction=True)
+def test_cancelling_a_series_while_one_occurrence_is_cancelled_alone_neither_deadlocks(
+    frozen, department, officer, category, dance_room
+):
+    from programs.models import Activity
+    from programs.services import series_cancel
+
+    series, created = _series(department, officer, category, dance_room)
+    last = created[-1]
+    outcomes = _race(
+        lambda: series_cancel(series=series, by=officer, reason="场地维修"),
+        lambda: activity_cancel(activity=last, by=officer, reason="台风"),
+    )
+    # Whichever came second found the last occurrence already cancelled: no error either way.
+    assert outcomes[0] == "ok" and outcomes[1] in ("ok", "not_cancellable"), outcomes
+    statuses = set(Activity.objects.filter(series=series).values_list("status", flat=True))
+    assert statuses == {"cancelled"}
+    assert not Booking.objects.active().filter(for_activity=True).exists()
+
+
+@pytest.mark.django_db
+def test_cancelling_a_series_skips_an_occurrence_already_cancelled(
+    frozen, department, officer, category, dance_room
+):
+    from programs.services import series_cancel
+
+    series, created = _series(department, officer, category, dance_room)
+    activity_cancel(activity=created[0], by=officer)
+    cancelled = series_cancel(series=series, by=officer)
+    assert [a.pk for a in cancelled] == [a.pk for a in created[1:]]
+
+
+@pytest.mark.django_db
+def test_each_move_of_an_activity_is_its_own_message_even_back_to_an_earlier_room(
+    frozen, make_activity, officer, dance_room, meeting_room, resident
+):
+    from notifications.models import Message
+    from programs.services import registration_create
+
+    activity = make_activity()
+    registration = registration_create(activity=activity, resident=resident)
+    activity_update(activity=activity, by=officer, space=meeting_room)
+    activity_update(activity=activity, by=officer, space=dance_room)
+    moved = Message.objects.filter(key__startswith=f"registration:{registration.pk}:moved:")
+    assert moved.count() == 2
+
+
+@pytest.mark.django_db
+def test_renaming_an_activity_whose_room_closed_since_keeps_the_hold_where_it_is(
+    frozen, make_activity, officer, dance_room
+):
+    from spaces.models import Closure
+
+    activity = make_activity(day_offset=1, hour=9)
+    Closure.objects.create(space=dance_room, start=at(1, 8), end=at(1, 12), reason="消防检查")
+    activity_update(activity=activity, by=officer, title="亲子绘本课")
+    activity.booking.refresh_from_db()
+    assert (activity.booking.purpose, activity.booking.start) == ("亲子绘本课", at(1, 9))
+
+
+@pytest.mark.django_db
+def test_an_address_listed_twice_for_staff_gets_one_message(frozen, dance_room, resident, settings):
+    from notifications.models import Message
+
+    settings.STAFF_NOTIFY_EMAILS = ["desk@example.com", "desk@example.com"]
+    booking_create(
+        space=dance_room,
+        booked_by=resident,
+        start=at(1, 9),
+        end=at(1, 10),
+        purpose="x",
+        attendees=1,
+    )
+    assert Message.objects.filter(address="desk@example.com").count() == 1
