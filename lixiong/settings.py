@@ -135,7 +135,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "600")),
+        conn_max_age=env_int("CONN_MAX_AGE", 600),
         conn_health_checks=True,
     )
 }
@@ -189,7 +189,12 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "username", "password1*", "password2*"]
 # answer as a new one ("we sent you a mail"), and the owner of that account gets a mail
 # saying someone tried; with "optional" or "none", allauth keeps emails unique by saying
 # "already registered", which tells anyone which emails have accounts.
-ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
+ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "mandatory").strip()
+if ACCOUNT_EMAIL_VERIFICATION not in {"mandatory", "optional", "none"}:
+    raise ImproperlyConfigured(
+        f"ACCOUNT_EMAIL_VERIFICATION={ACCOUNT_EMAIL_VERIFICATION!r}: use mandatory (the default; "
+        "the only one that does not reveal registered emails), optional or none."
+    )
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 # Following the link from the sign-up mail signs the newcomer in (same browser only).
@@ -223,7 +228,10 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Email: console by default so `make run` prints mails instead of sending them.
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+# Seconds before a silent mail server counts as down: the message is then retried later
+# (notifications.services), instead of a worker or a request waiting forever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
@@ -252,7 +260,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 0,
 }
 # A message not sent this many minutes after it was written is sent by the resend job.
-OUTBOX_RESEND_AFTER_MINUTES = int(os.environ.get("OUTBOX_RESEND_AFTER_MINUTES", "5"))
+OUTBOX_RESEND_AFTER_MINUTES = env_int("OUTBOX_RESEND_AFTER_MINUTES", 5)
 
 # The cache holds API throttle counters; with Redis they are shared by every web worker.
 # Redis is reached with short timeouts, and while it is unreachable each process falls back
@@ -268,7 +276,7 @@ CACHES = {
 }
 
 # How many active future bookings one resident may hold at once.
-LIXIONG_MAX_ACTIVE_BOOKINGS = int(os.environ.get("LIXIONG_MAX_ACTIVE_BOOKINGS", "3"))
+LIXIONG_MAX_ACTIVE_BOOKINGS = env_int("LIXIONG_MAX_ACTIVE_BOOKINGS", 3)
 
 REST_FRAMEWORK = {
     # Token first: DRF answers "who are you?" with the first class's challenge, and only

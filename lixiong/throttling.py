@@ -15,6 +15,7 @@ Sign-up answers the same, in the same time, whether or not the email has an acco
 
 import hashlib
 import ipaddress
+from uuid import uuid4
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import SignupForm as AllauthSignupForm
@@ -22,6 +23,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext
 from rest_framework import exceptions, status
 from rest_framework.throttling import ScopedRateThrottle
@@ -63,8 +66,22 @@ class ClientAddressThrottle(ScopedRateThrottle):
 
 
 def _failures_key(login: str) -> str:
+    """One budget per account, whether it is named by its username or its email (else the
+    two spellings would each get the full budget); an unknown login has its own, by text."""
+    text = login.strip()
+    account = (
+        get_user_model()
+        .objects.filter(Q(username__iexact=text) | Q(email__iexact=text))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+        if text
+        else None
+    )
+    if account is not None:
+        return f"login-failures:account:{account}"
     # Hashed: a login is free text (any length, any characters) and cache keys are not.
-    digest = hashlib.sha256(login.strip().casefold().encode()).hexdigest()
+    digest = hashlib.sha256(text.casefold().encode()).hexdigest()
     return f"login-failures:{digest}"
 
 
@@ -122,6 +139,28 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_client_ip(self, request) -> str:
         return client_ip(request)
+
+    def send_mail(self, template_prefix, email, context):
+        """allauth's mails (confirm your email, reset your password, an account exists) go
+        through the one outbox too: with the mail server down, a sign-up is not a 500 and the
+        mail is sent when it is back."""
+        from notifications.services import Draft, messages_queue
+
+        message = self.render_mail(template_prefix, email, context)
+        user = context.get("user")
+        with transaction.atomic():
+            messages_queue(
+                [
+                    Draft(
+                        # Each of these mails is news (a new link each time): a key of its own.
+                        key=f"account:{template_prefix.rsplit('/', 1)[-1]}:{uuid4().hex}",
+                        address=email,
+                        subject=message.subject,
+                        body=message.body,
+                        recipient_id=getattr(user, "pk", None),
+                    )
+                ]
+            )
 
     def authenticate(self, request, **credentials):
         # The login form passes what was typed as `email` (when it looks like one) and

@@ -300,16 +300,19 @@ def _authenticate(request, *, username: str, password: str):
 
 
 def _check_password(request, *, username: str, password: str):
-    user = authenticate(request, username=username, password=password)
-    if user is not None or "@" not in username:
-        return user
-    # Emails are matched case-insensitively, however they were stored.
-    candidates = get_user_model().objects.filter(email__iexact=username).exclude(username=username)
-    for candidate in candidates[:5]:
-        user = authenticate(request, username=candidate.get_username(), password=password)
-        if user is not None:
-            return user
-    return None
+    if "@" in username:
+        # Emails are matched case-insensitively, however they were stored: find the account
+        # first (no password hashed), then check the password once, so a registered email
+        # costs no more hashing than an unknown one (the difference would reveal accounts).
+        user_model = get_user_model()
+        named = (
+            user_model.objects.filter(email__iexact=username)
+            .order_by("pk")
+            .values_list(user_model.USERNAME_FIELD, flat=True)
+            .first()
+        )
+        username = named or username
+    return authenticate(request, username=username, password=password)
 
 
 @extend_schema_view(

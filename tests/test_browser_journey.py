@@ -95,10 +95,12 @@ def test_a_resident_books_a_slot_staff_approve_it_and_the_resident_sees_it(
     expect(resident.locator(".badge.pending")).to_have_text("待审批")
 
     staff = browser.new_context(locale="zh-CN").new_page()
-    staff.goto(f"{base}/admin/login/")
-    staff.fill("input[name=username]", "staff")
+    # Staff sign in through the portal's login (the admin's own form sends them there).
+    staff.goto(f"{base}/admin/")
+    staff.fill("input[name=login]", "staff")
     staff.fill("input[name=password]", "pass-for-tests-1")
-    staff.click("input[type=submit]")
+    staff.click("form button[type=submit]")
+    staff.wait_for_url(f"{base}/admin/")
     staff.goto(f"{base}/admin/spaces/pendingbooking/")
     staff.check("input.action-select")
     staff.select_option("select[name=action]", "approve")

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core import mail
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.test import Client, RequestFactory
+from django.test import Client, RequestFactory, TestCase
 from django.urls import reverse
 from django.utils import translation
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -72,9 +72,12 @@ def html_login(client, login: str, password: str, **extra):
 
 
 def signup(client, email: str, password: str = "a-long-pass-2026"):
-    return client.post(
-        reverse("account_signup"), {"email": email, "password1": password, "password2": password}
-    )
+    # allauth's mails go through the outbox, sent once the sign-up commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(
+            reverse("account_signup"),
+            {"email": email, "password1": password, "password2": password},
+        )
 
 
 # --- Redis unreachable ---------------------------------------------------------------------
@@ -398,3 +401,61 @@ def test_every_password_rule_of_django_speaks_chinese():
                 texts += error.messages
     untranslated = [text for text in texts if not re.search(r"[\u4e00-\u9fff]", text)]
     assert not untranslated
+
+
+# --- review findings -------------------------------------------------------------------------
+
+
+def test_the_admins_own_login_form_sends_staff_to_the_portals_login(client):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/admin/"
+    # Posting guesses to the admin's form reaches no password check at all.
+    guess = client.post("/admin/login/", {"username": "staff", "password": "wrong"})
+    assert guess.status_code == 302 and guess["Location"].startswith("/accounts/login/")
+
+
+def test_a_username_and_its_email_share_one_failure_budget(client, settings):
+    from conftest import make_user
+
+    settings.LOGIN_FAILURES_PER_ACCOUNT = 4
+    make_user("budget", email="budget@example.com")
+    for login in ["budget", "BUDGET@example.com", "budget@example.com", "budget"]:
+        response = client.post(
+            "/api/v1/auth/token/",
+            {"username": login, "password": "wrong"},
+            content_type="application/json",
+        )
+        assert response.status_code == 400
+    response = client.post(
+        "/api/v1/auth/token/",
+        {"username": "budget@example.com", "password": "pass-for-tests-1"},
+        content_type="application/json",
+    )
+    assert response.status_code == 429 and response.json()["code"] == "login_locked"
+
+
+def test_allauths_mails_go_through_the_outbox_and_survive_a_mail_server_outage(
+    client, settings, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from notifications.models import Message
+
+    settings.EMAIL_BACKEND = "notifications.tests.test_outbox.FlakySMTP"
+    from notifications.tests.test_outbox import FlakySMTP
+
+    FlakySMTP.failures, FlakySMTP.sent = 1, []
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/signup/",
+            {
+                "email": "newcomer@example.com",
+                "password1": "a-long-pass-phrase-9",
+                "password2": "a-long-pass-phrase-9",
+            },
+        )
+    assert response.status_code == 302  # not a 500 with the mail server down
+    message = Message.objects.get(address="newcomer@example.com")
+    assert (message.status, message.attempts) == ("pending", 1)
+    assert mail.outbox == [] and FlakySMTP.sent == []

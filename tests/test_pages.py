@@ -275,15 +275,18 @@ def test_an_unknown_page_is_a_friendly_404(client, db, settings):
     assert "页面不存在" in response.content.decode()
 
 
-def test_a_resident_signs_up_with_an_email_and_no_username_then_fills_the_profile(client, db):
-    response = client.post(
-        reverse("account_signup"),
-        {
-            "email": "newcomer@example.com",
-            "password1": "a-long-pass-2026",
-            "password2": "a-long-pass-2026",
-        },
-    )
+def test_a_resident_signs_up_with_an_email_and_no_username_then_fills_the_profile(
+    client, db, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the mail goes out after commit
+        response = client.post(
+            reverse("account_signup"),
+            {
+                "email": "newcomer@example.com",
+                "password1": "a-long-pass-2026",
+                "password2": "a-long-pass-2026",
+            },
+        )
     # Email verification is mandatory: the link in the mail signs the newcomer in.
     assert response.status_code == 302
     assert response.url == reverse("account_email_verification_sent")
