@@ -267,3 +267,17 @@ def test_two_workers_sending_one_message_at_once_send_it_once(frozen):
         thread.join(timeout=30)
     assert sorted(outcomes) == ["sent", "skipped", "skipped", "skipped"]
     assert len(mail.outbox) == 1
+
+
+def test_without_a_beat_the_next_message_retries_what_waits(frozen, flaky_smtp):
+    # The embedded mode (eager Celery, no beat): a mail that failed for now goes out with the
+    # next one once its back-off has passed.
+    flaky_smtp.failures = 1
+    with mock.patch("notifications.services.enqueue"), transaction.atomic():
+        [first] = messages_queue([Draft(key="a", address="a@example.com", subject="s", body="b")])
+    assert message_send(message_id=first) == "retry"
+    frozen.shift(timedelta(minutes=2))
+    services.enqueue(
+        messages_queue([Draft(key="b", address="b@example.com", subject="s", body="b")])
+    )
+    assert sorted(m.to[0] for m in flaky_smtp.sent) == ["a@example.com", "b@example.com"]
