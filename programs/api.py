@@ -334,9 +334,7 @@ class ActivityViewSet(viewsets.ReadOnlyModelViewSet):
             party_size=serializer.validated_data["party_size"],
             language=translation.get_language(),
         )
-        registration = selectors.with_waitlist_place(
-            Registration.objects.select_related("activity")
-        ).get(pk=registration.pk)
+        # The service knows the new registration's place in line (`waitlist_place`).
         return Response(
             RegistrationCreatedSerializer(registration).data, status=status.HTTP_201_CREATED
         )

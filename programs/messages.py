@@ -44,7 +44,11 @@ def _subject_and_lead(event: str) -> tuple[str, str]:
 def _mail(registration: Registration, event: str) -> tuple[str, str]:
     activity = registration.activity
     subject, lead = _subject_and_lead(event)
-    place = selectors.waitlist_place(registration) if event == "waitlisted" else 0
+    place = 0
+    if event == "waitlisted":
+        place = getattr(registration, "waitlist_place", None) or selectors.waitlist_place(
+            registration
+        )
     expires = registration.offer_expires_at
     params = {
         "title": activity.title,

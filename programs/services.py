@@ -135,7 +135,12 @@ def activity_create(
 
 def _lock(activity: Activity | int) -> Activity:
     pk = activity.pk if isinstance(activity, Activity) else activity
-    return Activity.objects.select_for_update(no_key=True).get(pk=pk)
+    # With its room and compound: the messages written under this lock name the place.
+    return (
+        Activity.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("space__compound")
+        .get(pk=pk)
+    )
 
 
 def activity_update(
@@ -469,6 +474,9 @@ def registration_create(
             position=list_now["last_position"] + 1,
             language=language or translation.get_language() or settings.LANGUAGE_CODE,
         )
+        # A newcomer joins at the back: everyone waiting is ahead (1 = next in line).
+        waiting = status == Registration.Status.WAITLISTED
+        registration.waitlist_place = list_now["waiting"] + 1 if waiting else None
         _notify(registration, status)
     return registration
 
