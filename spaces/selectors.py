@@ -45,8 +45,7 @@ def space_slots(
     closures = list(space.closures.filter(start__lt=range_end, end__gt=range_start))
     taken = list(
         Booking.objects.active()
-        .filter(space=space)
-        .overlapping(range_start, range_end)
+        .overlapping(range_start, range_end, space=space)
         .values_list("start", "end")
     )
     earliest = now + timedelta(minutes=space.min_notice_minutes)

@@ -930,7 +930,7 @@ class Command(SeedCommand):
                     for_activity=True,
                     now=start - timedelta(days=7),
                 )
-                if Booking.objects.active().filter(space=space).overlapping(start, end).exists():
+                if Booking.objects.active().overlapping(start, end, space=space).exists():
                     raise BookingError("slot_taken", field="start")
             except BookingError as exc:
                 self.skip(spec.title, space, start, exc)
