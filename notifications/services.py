@@ -9,8 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMessage
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import Message
@@ -80,7 +79,7 @@ _broker_down_until = 0.0
 def enqueue(ids: list[int]) -> None:
     """Hand the messages to a worker (or send them now, when Celery runs eagerly)."""
     global _broker_down_until
-    from .tasks import send_message
+    from .tasks import send_messages
 
     eager = settings.CELERY_TASK_ALWAYS_EAGER
     if not eager and time.monotonic() < _broker_down_until:
@@ -89,13 +88,11 @@ def enqueue(ids: list[int]) -> None:
         # The embedded mode runs no beat: what failed for now is retried with the next
         # message instead (a few at a time, so a request never carries a backlog).
         outbox_resend(limit=5)
-    for message_id in ids:
-        try:
-            send_message.delay(message_id)
-        except Exception:  # kombu raises many kinds; any of them means "not queued now"
-            _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
-            log.warning("broker unreachable: messages %s wait for the resend job", ids)
-            return
+    try:
+        send_messages.delay(ids)
+    except Exception:  # kombu raises many kinds; any of them means "not queued now"
+        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
+        log.warning("broker unreachable: messages %s wait for the resend job", ids)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -108,13 +105,24 @@ def message_send(*, message_id: int, now: datetime | None = None) -> str:
     sent, being sent, or given up), "retry" (a transient error; tried again later) or
     "failed"."""
     now = now or timezone.now()
-    # The claim: only one worker turns pending into sending.
-    claimed = Message.objects.filter(pk=message_id, status=Message.Status.PENDING).update(
-        status=Message.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
-    )
-    if not claimed:
+    # The claim: only one worker turns pending into sending, and reads what to send in the
+    # same statement (PostgreSQL and SQLite both return the row it changed).
+    table = Message._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{table}" SET "status" = %s, "claimed_at" = %s, "attempts" = "attempts" + 1 '
+            'WHERE "id" = %s AND "status" = %s RETURNING "address", "subject", "body", "attempts"',
+            [
+                Message.Status.SENDING,
+                connection.ops.adapt_datetimefield_value(now),
+                message_id,
+                Message.Status.PENDING,
+            ],
+        )
+        row = cursor.fetchone()
+    if row is None:
         return "skipped"
-    message = Message.objects.get(pk=message_id)
+    message = Message(pk=message_id, address=row[0], subject=row[1], body=row[2], attempts=row[3])
     try:
         EmailMessage(message.subject, message.body, None, [message.address]).send()
     except (BadHeaderError, ValueError, smtplib.SMTPRecipientsRefused) as error:

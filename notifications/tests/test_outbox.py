@@ -88,7 +88,7 @@ def test_with_the_broker_down_a_booking_succeeds_and_its_mail_goes_out_once_it_i
     settings.CELERY_TASK_ALWAYS_EAGER = False
     app.conf.task_always_eager = False
     with mock.patch(
-        "notifications.tasks.send_message.delay", side_effect=ConnectionRefusedError("redis down")
+        "notifications.tasks.send_messages.delay", side_effect=ConnectionRefusedError("redis down")
     ) as delay:
         with django_capture_on_commit_callbacks(execute=True):
             booking = _book(dance_room, resident)
@@ -116,7 +116,7 @@ def test_the_broker_refusing_a_publish_is_not_the_requests_problem(
     app.conf.task_always_eager = False
     client.force_login(resident)
     with mock.patch(
-        "notifications.tasks.send_message.delay", side_effect=OSError("connection refused")
+        "notifications.tasks.send_messages.delay", side_effect=OSError("connection refused")
     ):
         response = client.post(
             reverse("api-booking-list"),

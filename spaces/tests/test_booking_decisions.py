@@ -5,7 +5,7 @@ from django.core import mail
 
 from conftest import at
 from notifications.models import Message
-from notifications.tasks import send_message
+from notifications.tasks import send_messages
 from spaces.errors import BookingError
 from spaces.models import Booking, Closure, Space
 from spaces.services import booking_approve, booking_cancel, booking_create, booking_reject
@@ -45,7 +45,7 @@ def test_approval_mails_the_resident_once_even_if_the_task_runs_twice(
     with django_capture_on_commit_callbacks(execute=True):
         booking_approve(booking=request_, by=staff)
     message = Message.objects.get(key=f"booking:{request_.pk}:approved")
-    send_message(message.pk)
+    send_messages([message.pk])
     approved = [m for m in mail.outbox if "已通过" in m.subject]
     assert len(approved) == 1
     message.refresh_from_db()
