@@ -119,6 +119,16 @@ def reading_room(compound):
     return space
 
 
+@pytest.fixture
+def meeting_room(compound):
+    space = Space.objects.create(
+        compound=compound, name="会议室", kind=Space.Kind.MEETING_ROOM, capacity=30
+    )
+    for weekday in range(7):
+        OpeningHours.objects.create(space=space, weekday=weekday, opens=time(8), closes=time(22))
+    return space
+
+
 # --- programs ------------------------------------------------------------------------------
 
 

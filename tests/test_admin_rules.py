@@ -9,7 +9,7 @@ from django.urls import reverse
 from conftest import at, make_user
 from programs.models import Activity, Registration
 from programs.services import registration_create
-from spaces.models import Booking, OpeningHours, Space
+from spaces.models import Booking
 from spaces.services import booking_create
 
 pytestmark = pytest.mark.django_db
@@ -19,18 +19,6 @@ pytestmark = pytest.mark.django_db
 def staff_client(client, staff):
     client.force_login(staff)
     return client
-
-
-@pytest.fixture
-def meeting_room(compound):
-    space = Space.objects.create(
-        compound=compound, name="会议室", kind=Space.Kind.MEETING_ROOM, capacity=30
-    )
-    for weekday in range(7):
-        OpeningHours.objects.create(
-            space=space, weekday=weekday, opens=at(0, 8).time(), closes=at(0, 22).time()
-        )
-    return space
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.db import connections
 from conftest import at, make_user
 from programs.services import activity_cancel, activity_update
 from spaces.errors import BookingError
-from spaces.models import Booking, OpeningHours, Space, Visit
+from spaces.models import Booking, Visit
 from spaces.services import booking_create, booking_release, visit_record
 
 
@@ -46,18 +46,6 @@ def _race(*calls, timeout: float = 30.0) -> list[str]:
 def _overlaps(space) -> int:
     active = list(Booking.objects.active().filter(space=space).order_by("start"))
     return sum(1 for a, b in zip(active, active[1:], strict=False) if b.start < a.end)
-
-
-@pytest.fixture
-def meeting_room(compound):
-    from datetime import time
-
-    room = Space.objects.create(
-        compound=compound, name="会议室", kind=Space.Kind.MEETING_ROOM, capacity=30
-    )
-    for weekday in range(7):
-        OpeningHours.objects.create(space=room, weekday=weekday, opens=time(8), closes=time(22))
-    return room
 
 
 @pytest.mark.django_db(transaction=True)

@@ -15,7 +15,7 @@ from lixiong.timeutil import LOCAL_TZ
 from programs.models import Activity, Department, Organiser, Program, Registration, Series
 from programs.services import activity_update, registration_create, series_create
 from residents.models import Profile
-from spaces.models import Booking, OpeningHours, Space
+from spaces.models import Booking
 from spaces.services import booking_create
 
 pytestmark = pytest.mark.django_db
@@ -38,16 +38,6 @@ def other_officer(db):
     organiser.members.add(user)
     Department.objects.create(organiser=organiser, kind=Department.Kind.TRADE_UNION)
     return user
-
-
-@pytest.fixture
-def meeting_room(compound):
-    space = Space.objects.create(
-        compound=compound, name="会议室", kind=Space.Kind.MEETING_ROOM, capacity=30
-    )
-    for weekday in range(7):
-        OpeningHours.objects.create(space=space, weekday=weekday, opens=time(8), closes=time(22))
-    return space
 
 
 def activity_data(department, category, space, **overrides) -> dict:
