@@ -323,8 +323,8 @@ def booking_create(
 
 
 def _raise_slot_taken_if_exclusion(exc: IntegrityError) -> None:
-    """The exclusion constraint refused an overlap the lock should have prevented: the same
-    answer as the check."""
+    """The exclusion constraint refused an overlap (on PostgreSQL it is the check for a new
+    booking; elsewhere a path that forgot the lock): the same answer as `_raise_if_taken`."""
     if getattr(getattr(exc, "__cause__", None), "pgcode", None) == EXCLUSION_VIOLATION:
         raise BookingError("slot_taken", field="start") from exc
 
