@@ -122,3 +122,16 @@ def test_a_visitor_is_sent_to_log_in_before_entering_a_head_count(client, frozen
     assert response.status_code == 302
     assert reverse("account_login") in response["Location"]
     assert not Visit.objects.exists()
+
+
+def test_a_refused_head_count_is_the_portals_403_page_in_the_users_language(
+    client, frozen, clerk, reading_room, settings
+):
+    settings.DEBUG = False
+    client.force_login(clerk)
+    url = reverse("space_head_count", args=[reading_room.pk])
+    response = client.post(url, {"head_count": 5})
+    assert response.status_code == 403
+    assert "没有权限" in response.content.decode()
+    client.cookies["django_language"] = "en"
+    assert "Not allowed" in client.post(url, {"head_count": 5}).content.decode()
