@@ -28,4 +28,28 @@
       });
     });
   });
+
+  // --- Room page: booking first (day view, slot picking, folded details, walk-in rooms, QR poster) ---
+
+
+
+  // --- Find a free room (search form and results) ---
+
+
+
+  // --- Staff day board (screen and A4 landscape print) ---
+
+
+
+  // --- A home of one's own, compound pages, cards for my bookings / my activities, elder-friendly mode ---
+
+
+
+  // --- Admin workbench (pending requests with the person, room calendar, closures over bookings) ---
+
+
+
+  // --- Sign-in pages and accessibility fixes ---
+
+
 })();
