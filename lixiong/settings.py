@@ -316,6 +316,8 @@ SPECTACULAR_SETTINGS = {
         "RegistrationStatusEnum": "programs.models.Registration.Status",
         "OrganiserKindEnum": "programs.models.Organiser.Kind",
         "WaitlistPolicyEnum": "programs.models.Activity.WaitlistPolicy",
+        "SlotStateEnum": "spaces.selectors.STATES",
+        "SlotReasonEnum": "spaces.selectors.REASONS",
     },
 }
 

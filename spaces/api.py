@@ -127,12 +127,7 @@ class SlotSerializer(serializers.Serializer):
     start = LocalDateTimeField()
     end = LocalDateTimeField()
     state = serializers.ChoiceField(
-        choices=[
-            selectors.FREE,
-            selectors.TAKEN,
-            selectors.PARTNER_WINDOW,
-            selectors.CLOSED,
-        ],
+        choices=list(selectors.STATES),
         help_text=(
             "`free`: can be booked. `taken`: held by a pending or approved booking. "
             "`partner_window`: given to a partner agency's classes; residents cannot book it. "
@@ -141,6 +136,20 @@ class SlotSerializer(serializers.Serializer):
             "booking window)."
         ),
     )
+    reason = serializers.ChoiceField(
+        choices=list(selectors.REASONS),
+        help_text=(
+            "Why the slot is in its state. `free`; `mine`: your own booking; `taken`: someone "
+            "else's; `activity`: an organiser's activity (`note` is its title); "
+            "`partner_window` (`note` names the partner); `closure` (`note` is its reason); "
+            "`past`; `too_soon`: inside the room's minimum notice; `beyond_window`: further "
+            "ahead than the room's booking window."
+        ),
+    )
+    note = serializers.CharField(
+        help_text="The closure's reason, the partner's name or the activity's title; else empty."
+    )
+    why = serializers.CharField(help_text="What the slot says to a person, in their language.")
 
 
 class AvailabilitySerializer(serializers.Serializer):
@@ -345,7 +354,10 @@ class SpaceViewSet(viewsets.ReadOnlyModelViewSet):
         query.is_valid(raise_exception=True)
         space = self.get_object()
         slots = selectors.space_slots(
-            space=space, first_day=query.validated_data["date"], days=query.validated_data["days"]
+            space=space,
+            first_day=query.validated_data["date"],
+            days=query.validated_data["days"],
+            viewer=request.user,
         )
         return Response(AvailabilitySerializer({"space": space.pk, "slots": slots}).data)
 

@@ -1,17 +1,34 @@
 """Reads that span several models: what a room's week looks like, what is open now."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from lixiong.timeutil import LOCAL_TZ
 
-from .models import Booking, Closure, Compound, Space, Visit
+from .models import Booking, Closure, Compound, OpeningHours, PartnerWindow, Space, Visit
 
 FREE, TAKEN, PARTNER_WINDOW, CLOSED = "free", "taken", "partner_window", "closed"
+STATES = (FREE, TAKEN, PARTNER_WINDOW, CLOSED)
 MAX_DAYS = 31
+
+# Why a slot is in its state: the finer word a resident is told. The coarse `state` is what
+# the API has always said (and a program may branch on); `reason` says why.
+MINE = "mine"  # taken by the viewer's own booking
+ACTIVITY = "activity"  # taken by an organiser's activity (its title is public)
+CLOSURE = "closure"  # closed by a closure (its reason is public)
+PAST = "past"
+TOO_SOON = "too_soon"  # inside the room's minimum notice
+BEYOND_WINDOW = "beyond_window"  # further ahead than the room's booking window
+REASONS = (FREE, MINE, TAKEN, ACTIVITY, PARTNER_WINDOW, CLOSURE, PAST, TOO_SOON, BEYOND_WINDOW)
+
+# A booking lies inside one day's opening hours, so one that touches a range starts at most a
+# day before it: the bound lets the (space, start) index skip each room's whole history.
+LONGEST_BOOKING = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -19,76 +36,167 @@ class Slot:
     start: datetime
     end: datetime
     state: str
+    reason: str = FREE
+    note: str = ""  # the closure's reason, the partner's name or the activity's title
+    booking_id: int | None = None  # the viewer's own booking, for "mine"
 
     @property
     def is_free(self) -> bool:
         return self.state == FREE
 
+    @property
+    def is_mine(self) -> bool:
+        return self.reason == MINE
 
-def space_slots(
-    *, space: Space, first_day: date, days: int, now: datetime | None = None
-) -> list[Slot]:
-    """One slot of the space's slot length per step inside its opening hours, for `days`
-    local dates from `first_day`. Four queries whatever the range.
+    @property
+    def why(self) -> str:
+        """What the slot says to a resident, in the active language."""
+        if self.reason == CLOSURE:
+            return _("暂停开放：%(reason)s") % {"reason": self.note}
+        if self.reason == PARTNER_WINDOW:
+            if self.note:
+                return _("机构课程时段：%(partner)s") % {"partner": self.note}
+            return _("机构课程时段")
+        if self.reason == ACTIVITY:
+            return _("活动：%(title)s") % {"title": self.note}
+        return str(REASON_TEXTS[self.reason])
 
-    A slot is "closed" during a closure and also when it cannot be booked any more or yet
-    (past, inside the minimum notice, beyond the booking window): closed to booking.
+
+REASON_TEXTS = {
+    FREE: gettext_lazy("可预约"),
+    MINE: gettext_lazy("您的预约"),
+    TAKEN: gettext_lazy("已被预约"),
+    PAST: gettext_lazy("已过"),
+    TOO_SOON: gettext_lazy("离开始太近，已不能预约"),
+    BEYOND_WINDOW: gettext_lazy("超出可预约的日期"),
+}
+
+
+@dataclass
+class _RoomRecords:
+    hours: list = field(default_factory=list)
+    windows: list = field(default_factory=list)
+    closures: list = field(default_factory=list)
+    bookings: list = field(default_factory=list)
+
+
+def active_bookings_between(space_ids, range_start: datetime, range_end: datetime):
+    """Active bookings of these rooms that share time with [range_start, range_end)."""
+    return Booking.objects.active().filter(
+        space_id__in=space_ids,
+        start__gte=range_start - LONGEST_BOOKING,
+        start__lt=range_end,
+        end__gt=range_start,
+    )
+
+
+def _records(space_ids: list[int], range_start: datetime, range_end: datetime):
+    """Each room's hours, partner windows, closures and active bookings around the range: four
+    queries however many rooms."""
+    records = {pk: _RoomRecords() for pk in space_ids}
+    for hours in OpeningHours.objects.filter(space_id__in=space_ids):
+        records[hours.space_id].hours.append(hours)
+    for window in PartnerWindow.objects.filter(space_id__in=space_ids):
+        records[window.space_id].windows.append(window)
+    closures = Closure.objects.filter(
+        space_id__in=space_ids, start__lt=range_end, end__gt=range_start
+    )
+    for closure in closures:
+        records[closure.space_id].closures.append(closure)
+    bookings = active_bookings_between(space_ids, range_start, range_end).values_list(
+        "id", "space_id", "start", "end", "booked_by_id", "for_activity", "purpose"
+    )
+    for booking in bookings:
+        records[booking[1]].bookings.append(booking)
+    return records
+
+
+def rooms_slots(
+    *,
+    spaces,
+    first_day: date,
+    days: int = 1,
+    viewer=None,
+    now: datetime | None = None,
+) -> dict[int, list[Slot]]:
+    """Every bookable room's slots for `days` local dates from `first_day`, by room id: one
+    slot of the room's slot length per step inside its opening hours. Five queries at most
+    (the rooms, if a queryset, and `_records`), however many rooms.
+
+    A slot says why it cannot be booked: a closure (and its reason), a booking (the viewer's
+    own, an activity's, someone else's), a partner's window (and the partner), or the time:
+    past, inside the minimum notice, beyond the booking window. `viewer`'s own bookings are
+    told apart; nobody else's purpose is shown.
     """
-    if space.is_walk_in:
-        return []  # walk-in rooms have opening hours, not slots: nobody books them
     now = now or timezone.now()
     days = max(1, min(days, MAX_DAYS))
+    rooms = [space for space in spaces if not space.is_walk_in]  # walk-in rooms have no slots
     range_start = datetime.combine(first_day, datetime.min.time(), tzinfo=LOCAL_TZ)
     range_end = range_start + timedelta(days=days)
-    hours = list(space.opening_hours.all())
-    windows = list(space.partner_windows.all())
-    closures = list(space.closures.filter(start__lt=range_end, end__gt=range_start))
-    taken = list(
-        Booking.objects.active()
-        .overlapping(range_start, range_end, space=space)
-        .values_list("start", "end")
-    )
-    earliest = now + timedelta(minutes=space.min_notice_minutes)
-    latest = now + timedelta(days=space.bookable_days_ahead)
-    step = timedelta(minutes=space.slot_minutes)
+    records = _records([room.pk for room in rooms], range_start, range_end) if rooms else {}
+    viewer_id = viewer.pk if viewer is not None and viewer.is_authenticated else None
+    result = {space.pk: [] for space in spaces}
+    for room in rooms:
+        result[room.pk] = _room_slots(room, records[room.pk], first_day, days, viewer_id, now)
+    return result
 
+
+def _room_slots(room, records, first_day, days, viewer_id, now) -> list[Slot]:
+    earliest = now + timedelta(minutes=room.min_notice_minutes)
+    latest = now + timedelta(days=room.bookable_days_ahead)
+    step = timedelta(minutes=room.slot_minutes)
     slots = []
     for offset in range(days):
         day = first_day + timedelta(days=offset)
-        day_windows = [w.bounds_on(day) for w in windows if w.weekday == day.weekday()]
-        for cursor, closes in space.opening_ranges_on(day, hours):
+        windows = [w for w in records.windows if w.weekday == day.weekday()]
+        for cursor, closes in room.opening_ranges_on(day, records.hours):
             while cursor + step <= closes:
                 end = cursor + step
                 slots.append(
-                    Slot(
-                        cursor,
-                        end,
-                        _state(cursor, end, closures, taken, day_windows, earliest, latest),
-                    )
+                    _slot(cursor, end, records, windows, day, viewer_id, now, earliest, latest)
                 )
                 cursor = end
     return slots
 
 
-def _overlaps(start, end, ranges) -> bool:
-    return any(s < end and start < e for s, e in ranges)
+def _slot(start, end, records, windows, day, viewer_id, now, earliest, latest) -> Slot:
+    for closure in records.closures:
+        if closure.start < end and start < closure.end:
+            return Slot(start, end, CLOSED, CLOSURE, closure.reason)
+    for pk, _space, b_start, b_end, booked_by_id, for_activity, purpose in records.bookings:
+        if b_start < end and start < b_end:
+            if for_activity:
+                return Slot(start, end, TAKEN, ACTIVITY, purpose)
+            if booked_by_id == viewer_id:
+                return Slot(start, end, TAKEN, MINE, booking_id=pk)
+            return Slot(start, end, TAKEN, TAKEN)
+    for window in windows:
+        w_start, w_end = window.bounds_on(day)
+        if w_start < end and start < w_end:
+            return Slot(start, end, PARTNER_WINDOW, PARTNER_WINDOW, window.holder)
+    if start < now:
+        return Slot(start, end, CLOSED, PAST)
+    if start < earliest:
+        return Slot(start, end, CLOSED, TOO_SOON)
+    if start >= latest:
+        return Slot(start, end, CLOSED, BEYOND_WINDOW)
+    return Slot(start, end, FREE)
 
 
-def _state(start, end, closures, taken, windows, earliest, latest) -> str:
-    if _overlaps(start, end, ((c.start, c.end) for c in closures)):
-        return CLOSED
-    if _overlaps(start, end, taken):
-        return TAKEN
-    if _overlaps(start, end, windows):
-        return PARTNER_WINDOW
-    if start < earliest or start >= latest:
-        return CLOSED
-    return FREE
+def space_slots(
+    *, space: Space, first_day: date, days: int, viewer=None, now: datetime | None = None
+) -> list[Slot]:
+    """One room's slots (`rooms_slots` for a single room)."""
+    return rooms_slots(spaces=[space], first_day=first_day, days=days, viewer=viewer, now=now)[
+        space.pk
+    ]
 
 
-def week_grid(*, space: Space, first_day: date, now: datetime | None = None) -> list[dict]:
+def week_grid(
+    *, space: Space, first_day: date, viewer=None, now: datetime | None = None
+) -> list[dict]:
     """The space page's week: one entry per day with its slots."""
-    slots = space_slots(space=space, first_day=first_day, days=7, now=now)
+    slots = space_slots(space=space, first_day=first_day, days=7, viewer=viewer, now=now)
     days = []
     for offset in range(7):
         day = first_day + timedelta(days=offset)

@@ -233,6 +233,9 @@ def test_availability_lists_free_slots_of_one_day_in_community_time(frozen, danc
         "start": "2026-12-03T08:00:00+08:00",
         "end": "2026-12-03T09:00:00+08:00",
         "state": "free",
+        "reason": "free",
+        "note": "",
+        "why": "可预约",
     }
     states = slots_of(response)
     assert len(states) == 4 + 8  # 08-12 and 14-22, hour by hour
