@@ -141,6 +141,12 @@ def bookings_of(user, *, upcoming: bool):
     return qs.filter(Q(end__lte=now)).order_by("-start")
 
 
+def bookable_kinds() -> set[str]:
+    """The kinds of room one can book somewhere (the search offers no kind that finds none)."""
+    rooms = Space.objects.filter(is_active=True, access_mode=Space.AccessMode.BOOKABLE)
+    return set(rooms.values_list("kind", flat=True).distinct())
+
+
 def home_compound_id(user) -> int | None:
     """The compound a signed-in resident lives in (their profile's), else None.
 
