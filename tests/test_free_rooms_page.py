@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from conftest import at, make_user
+from conftest import at
 from residents.models import Profile
 from spaces.models import Booking, Compound, OpeningHours, Space
 
