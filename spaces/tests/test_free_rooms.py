@@ -365,3 +365,22 @@ def test_the_search_costs_the_same_queries_for_thirty_rooms_as_for_three(
     user = get_user_model().objects.get(pk=resident.pk)
     with django_assert_num_queries(7):
         assert len(search(user)) == 35 - 12
+
+
+def test_the_demo_offers_ahua_a_room_in_her_compound_tomorrow_at_seven_whatever_the_day(
+    time_machine,
+):
+    """The issue's journey, "tomorrow 19:00, 90 minutes, 8 people", works on the demo data
+    whichever day the demo is shown."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    time_machine.move_to(at(0, 9), tick=False)
+    call_command("seed_demo", stdout=StringIO())
+    ahua = get_user_model().objects.get(username="ahua")
+    for day in range(7):
+        time_machine.move_to(at(day, 9), tick=False)
+        start = at(day + 1, 19)
+        rooms = free_rooms(user=ahua, start=start, end=start + timedelta(minutes=90), attendees=8)
+        assert any(room.in_home_compound for room in rooms), start
