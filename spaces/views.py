@@ -137,7 +137,10 @@ def free_rooms(request):
         kinds=selectors.bookable_kinds(),
         home_compound=home,
     )
-    context = {"form": form, "searching": searching}
+    today = local_today()
+    quick_days = [(today, _("今天")), (today + timedelta(days=1), _("明天"))]
+    quick_days.append((today + timedelta(days=2), _("后天")))
+    context = {"form": form, "searching": searching, "quick_days": quick_days}
     if searching and form.is_valid():
         data = form.cleaned_data
         try:

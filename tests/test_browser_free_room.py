@@ -2,6 +2,7 @@
 "tomorrow 19:00, 90 minutes, 8 people" and book it in one more tap (plus the purpose)."""
 
 import os
+import re
 from datetime import time, timedelta
 
 import pytest
@@ -59,13 +60,21 @@ def test_a_resident_on_a_phone_finds_a_free_room_for_tomorrow_evening_and_books_
 
     page.click("header nav a:has-text('找空闲场地')")
     page.wait_for_url(f"{base}/spaces/free/")
-    page.fill("input[name=date]", tomorrow.isoformat())
+    # "Tomorrow" is one tap, not a date picker.
+    page.click(".free-days button:has-text('明天')")
+    expect(page.locator("input[name=date]")).to_have_value(tomorrow.isoformat())
+    expect(page.locator(".free-days button:has-text('明天')")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     page.select_option("select[name=start]", "19:00")
     page.select_option("select[name=minutes]", "90")
     page.fill("input[name=attendees]", "8")
     page.click("button.free-submit")
 
+    # The phone lands on the results, not on the form it just filled in.
+    expect(page).to_have_url(re.compile(r"/spaces/free/\?.*#free-results$"))
     expect(page.locator(".free-results h2")).to_have_text("找到 2 个空闲场地")
+    expect(page.locator(".free-results h2")).to_be_in_viewport()
     first = page.locator(".free-room").first
     # Her own compound's room comes first, marked as hers.
     expect(first.locator("h3")).to_have_text("妇儿成长基地活动室")
