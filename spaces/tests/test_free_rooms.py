@@ -82,7 +82,8 @@ def community(db):
         "evening": room(
             elders,
             "长者活动室",
-            hours=[(EVERY_DAY, (19,), (21,)), (EVERY_DAY, (21,), (23,))],
+            # ...and a night owls' hour after midnight (only the start's weekday is fetched).
+            hours=[(EVERY_DAY, (19,), (21,)), (EVERY_DAY, (21,), (23,)), ((4,), (0,), (1,))],
             capacity=8,
             slot_minutes=60,
             min_minutes=60,
@@ -210,6 +211,10 @@ EDGE_CASES = [
     (14, 9, 0, 60, 1),
     (20, 9, 45, 90, 12),
     (35, 10, 0, 60, 1),
+    (1, 22, 0, 120, 1),  # ends at midnight
+    (2, 23, 0, 120, 1),  # across midnight into Friday's hour
+    (3, 0, 0, 60, 1),  # Friday 00:00
+    (2, 0, 0, 60, 1),  # Thursday 00:00: that hour is Friday's only
 ]
 
 
