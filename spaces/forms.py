@@ -152,8 +152,6 @@ class FreeRoomsForm(forms.Form):
                 Case(When(pk=home_compound, then=0), default=1), "position", "name"
             )
         self.fields["compound"].queryset = compounds
-        for name in ("date", "start", "minutes", "attendees", "kind", "compound"):
-            self.fields[name].widget.attrs.setdefault("class", "big")
 
     def clean(self):
         cleaned = super().clean()

@@ -175,8 +175,8 @@ def free_rooms(request):
 
 
 def _search_defaults() -> dict:
-    """Two hours from now on the hour (most rooms want an hour or two of notice), else
-    tomorrow morning; an hour; one person."""
+    """Today, on the hour two to three hours from now (rooms ask an hour or two of notice),
+    unless that is past 20:00: then tomorrow at 09:00. An hour; one person."""
     now = local_now()
     soon = (now + timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
     if soon.date() == now.date() and time(8) <= soon.time() <= time(20):
