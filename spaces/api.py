@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 from allauth.account import app_settings as account_settings
 from allauth.account.utils import has_verified_email
 from django.contrib.auth import authenticate, get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -28,6 +29,7 @@ from lixiong.timeutil import LOCAL_TZ, local_today
 from lixiong.validators import validate_single_line
 
 from . import selectors, services
+from .forms import MAX_ATTENDEES, search_times
 from .models import Booking, Compound, OpeningHours, Space
 
 # --- serializers -------------------------------------------------------------------------
@@ -155,6 +157,59 @@ class SlotSerializer(serializers.Serializer):
 class AvailabilitySerializer(serializers.Serializer):
     space = serializers.IntegerField()
     slots = SlotSerializer(many=True)
+
+
+class FreeRoomsQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="Local date (YYYY-MM-DD), today or later.")
+    start = serializers.TimeField(
+        input_formats=["%H:%M"], help_text="Local (Asia/Shanghai) start time, HH:MM."
+    )
+    minutes = serializers.IntegerField(
+        min_value=1, max_value=24 * 60, help_text="Length of the booking in minutes."
+    )
+    attendees = serializers.IntegerField(
+        min_value=1, max_value=MAX_ATTENDEES, help_text="How many people will come."
+    )
+    kind = serializers.ChoiceField(
+        choices=Space.Kind.choices, required=False, help_text="Only rooms of this kind."
+    )
+    compound = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Only rooms of this compound (a compound id).",
+    )
+
+    def validate_compound(self, value):
+        if not Compound.objects.filter(pk=value).exists():
+            raise serializers.ValidationError(_("没有这个小区。"))
+        return value
+
+    def validate(self, attrs):
+        try:
+            attrs["begins"], attrs["ends"] = search_times(
+                attrs["date"], attrs["start"], attrs["minutes"]
+            )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from None
+        return attrs
+
+
+class FreeSpaceSerializer(SpaceSerializer):
+    in_home_compound = serializers.BooleanField(
+        read_only=True, help_text="In the signed-in resident's own compound (listed first)."
+    )
+
+    class Meta(SpaceSerializer.Meta):
+        fields = [*SpaceSerializer.Meta.fields, "in_home_compound"]
+        read_only_fields = fields
+
+
+class FreeRoomsSerializer(serializers.Serializer):
+    start = LocalDateTimeField(help_text="The time asked for: send it to POST /bookings/.")
+    end = LocalDateTimeField()
+    attendees = serializers.IntegerField()
+    spaces = FreeSpaceSerializer(many=True)
 
 
 class SpaceInBookingSerializer(serializers.ModelSerializer):
@@ -360,6 +415,51 @@ class SpaceViewSet(viewsets.ReadOnlyModelViewSet):
             viewer=request.user,
         )
         return Response(AvailabilitySerializer({"space": space.pk, "slots": slots}).data)
+
+    @extend_schema(
+        summary="Rooms free for a time",
+        description=(
+            "Exactly the rooms where `POST /api/v1/bookings/` for this time and number of "
+            "people, by the caller, would pass every booking rule right now: the same rule "
+            "code decides (opening hours, slot grid, length, notice, booking window, "
+            "closures, capacity, partner windows, other bookings). Signed in, the caller's "
+            "own compound comes first. Anonymous callers get the rooms free by the rooms' "
+            "rules, as a resident with no bookings would; the personal limit of active "
+            "bookings applies to a signed-in resident only, and staff who decide on bookings "
+            "are offered partner windows too, as they may book them. A room can still be "
+            "taken between this answer and the booking (`slot_taken`, 409, on POST)."
+        ),
+        parameters=[FreeRoomsQuerySerializer],
+        responses={
+            200: FreeRoomsSerializer,
+            400: error_response(
+                "`invalid`: a parameter is missing or wrong (a past time, a bad date, "
+                "0 people, a length that is not a number, an unknown compound), with the "
+                "field's message; `booking_limit`: the signed-in resident already holds "
+                "the most active bookings allowed, so no room can be booked."
+            ),
+        },
+    )
+    @action(detail=False, methods=["get"], url_path="free", pagination_class=None)
+    def free(self, request):
+        query = FreeRoomsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        spaces = selectors.free_rooms(
+            user=request.user,
+            start=params["begins"],
+            end=params["ends"],
+            attendees=params["attendees"],
+            kind=params.get("kind"),
+            compound=params.get("compound"),
+        )
+        body = {
+            "start": params["begins"],
+            "end": params["ends"],
+            "attendees": params["attendees"],
+            "spaces": spaces,
+        }
+        return Response(FreeRoomsSerializer(body).data)
 
 
 @extend_schema_view(

@@ -235,6 +235,16 @@ def _active_bookings_held(user_id: int) -> int:
         return cursor.fetchone()[0]
 
 
+def booking_limit_check(*, user_id: int) -> None:
+    """The personal limit: a resident holds at most LIXIONG_MAX_ACTIVE_BOOKINGS upcoming
+    active bookings. Staff who may skip residents' rules are not asked (callers decide, with
+    `may_skip_residents_rules`). Exact only under the resident's lock (`booking_create`);
+    a search (`selectors.free_rooms`) reads it without one."""
+    limit = settings.LIXIONG_MAX_ACTIVE_BOOKINGS
+    if _active_bookings_held(user_id) >= limit:
+        raise BookingError("booking_limit", limit=limit)
+
+
 def _raise_if_taken(space: Space, start: datetime, end: datetime, exclude_pk=None) -> None:
     clash = Booking.objects.active().overlapping(start, end, space=space)
     if exclude_pk is not None:
@@ -289,9 +299,7 @@ def booking_create(
                 for_activity=for_activity,
             )
             if not as_staff and not for_activity:
-                limit = settings.LIXIONG_MAX_ACTIVE_BOOKINGS
-                if _active_bookings_held(booked_by.pk) >= limit:
-                    raise BookingError("booking_limit", limit=limit)
+                booking_limit_check(user_id=booked_by.pk)
             if connection.vendor != "postgresql":
                 # On PostgreSQL the exclusion constraint decides (the insert below fails with
                 # slot_taken), under the room's lock, without a query of its own.

@@ -1,6 +1,7 @@
 """Resident pages. Thin: parse, fetch and authorise, call one service, render."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 import segno
 from django.contrib import messages
@@ -11,11 +12,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from lixiong.timeutil import LOCAL_TZ, as_aware, local_today
+from lixiong.timeutil import LOCAL_TZ, as_aware, local_now, local_today
 
 from . import selectors, services
 from .errors import BookingError
-from .forms import BookingForm, CancelForm, HeadCountForm
+from .forms import SEARCH_STARTS, BookingForm, CancelForm, FreeRoomsForm, HeadCountForm
 from .models import Booking, Space
 
 
@@ -101,7 +102,16 @@ def booking_new(request, pk):
 
 
 def _initial(request, space: Space) -> dict:
+    """The booking form's first values; a link (the free-room search's "book") may give the
+    start, the length (?minutes=) and the number of people (?attendees=). A value the room
+    cannot take just leaves the default for the resident to choose."""
     initial = {"duration": space.min_minutes, "attendees": 1}
+    minutes = _small_int(request.GET.get("minutes"))
+    if minutes in range(space.min_minutes, space.max_minutes + 1, space.slot_minutes):
+        initial["duration"] = minutes
+    attendees = _small_int(request.GET.get("attendees"))
+    if attendees is not None and 1 <= attendees <= space.capacity:
+        initial["attendees"] = attendees
     raw = request.GET.get("start", "")
     try:
         start = as_aware(datetime.fromisoformat(raw)).astimezone(LOCAL_TZ)
@@ -109,6 +119,94 @@ def _initial(request, space: Space) -> dict:
         return initial  # a bad link just leaves the time for the resident to choose
     initial["start"] = start.replace(tzinfo=None)
     return initial
+
+
+def _small_int(raw) -> int | None:
+    if not raw or len(raw) > 6 or not raw.isascii() or not raw.isdigit():
+        return None
+    return int(raw)
+
+
+def free_rooms(request):
+    """Find a free room: which rooms could be booked for this time, by this person."""
+    home = selectors.home_compound_id(request.user)
+    searching = "date" in request.GET
+    form = FreeRoomsForm(
+        request.GET if searching else None,
+        initial=_search_defaults(),
+        kinds=selectors.bookable_kinds(),
+        home_compound=home,
+    )
+    today = local_today()
+    quick_days = [(today, _("今天")), (today + timedelta(days=1), _("明天"))]
+    quick_days.append((today + timedelta(days=2), _("后天")))
+    context = {"form": form, "searching": searching, "quick_days": quick_days}
+    if searching and form.is_valid():
+        data = form.cleaned_data
+        try:
+            rooms = selectors.free_rooms(
+                user=request.user,
+                start=data["begins"],
+                end=data["ends"],
+                attendees=data["attendees"],
+                kind=data["kind"] or None,
+                compound=data["compound"],
+            )
+        except BookingError as error:  # the personal limit: booking would say the same
+            context["refusal"] = error.message
+            rooms = []
+        query = {
+            "start": data["begins"].astimezone(LOCAL_TZ).strftime("%Y-%m-%dT%H:%M"),
+            "minutes": data["minutes"],
+            "attendees": data["attendees"],
+        }
+        for room in rooms:
+            room.book_url = f"{reverse('booking_new', args=[room.pk])}?{urlencode(query)}"
+        context.update(
+            {
+                "rooms": rooms,
+                "begins": data["begins"],
+                "ends": data["ends"],
+                "attendees": data["attendees"],
+                "suggestions": [] if rooms else _suggestions(request.GET, data),
+            }
+        )
+    return render(request, "spaces/free_rooms.html", context)
+
+
+def _search_defaults() -> dict:
+    """Today, on the hour two to three hours from now (rooms ask an hour or two of notice),
+    unless that is past 20:00: then tomorrow at 09:00. An hour; one person."""
+    now = local_now()
+    soon = (now + timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+    if soon.date() == now.date() and time(8) <= soon.time() <= time(20):
+        day, start = soon.date(), soon.time()
+    else:
+        day, start = now.date() + timedelta(days=1), time(9)
+    return {"date": day, "start": start.strftime("%H:%M"), "minutes": 60, "attendees": 1}
+
+
+def _suggestions(params, data) -> list[tuple[str, str]]:
+    """Nothing is free: the same search with one thing changed, each a link."""
+    base = {key: params.get(key, "") for key in ("date", "start", "minutes", "attendees")}
+    base.update({"kind": params.get("kind", ""), "compound": params.get("compound", "")})
+    starts = [t.strftime("%H:%M") for t in SEARCH_STARTS]
+    start = data["start"].strftime("%H:%M")
+    changes = []
+    if data["compound"] is not None:
+        changes.append((_("看看所有小区"), {"compound": ""}))
+    if data["kind"]:
+        changes.append((_("看看所有类型"), {"kind": ""}))
+    if data["minutes"] > 60:
+        changes.append((_("缩短为 1 小时"), {"minutes": 60}))
+    index = starts.index(start) if start in starts else -1
+    if 0 <= index - 2:
+        changes.append((_("提前 1 小时"), {"start": starts[index - 2]}))
+    if 0 <= index and index + 2 < len(starts):
+        changes.append((_("推后 1 小时"), {"start": starts[index + 2]}))
+    changes.append((_("第二天同一时间"), {"date": (data["date"] + timedelta(days=1)).isoformat()}))
+    url = reverse("free_rooms")
+    return [(label, f"{url}?{urlencode({**base, **change})}") for label, change in changes]
 
 
 @login_required

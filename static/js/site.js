@@ -34,6 +34,27 @@
 
 
   // --- Find a free room (search form and results) ---
+  // Today / tomorrow / the day after as big buttons that fill in the date field: quicker than
+  // a date picker on a phone. Without script they stay hidden and the field is there.
+  document.querySelectorAll("[data-free-days]").forEach(function (chips) {
+    var input = document.getElementById(chips.dataset.freeDays);
+    if (!input) return;
+    var buttons = chips.querySelectorAll("button[data-date]");
+    function mark() {
+      buttons.forEach(function (button) {
+        button.setAttribute("aria-pressed", String(button.dataset.date === input.value));
+      });
+    }
+    buttons.forEach(function (button) {
+      button.addEventListener("click", function () {
+        input.value = button.dataset.date;
+        mark();
+      });
+    });
+    input.addEventListener("change", mark);
+    mark();
+    chips.hidden = false;
+  });
 
 
 

@@ -227,9 +227,16 @@ SPACES = [
         K.ACTIVITY_ROOM,
         30,
         "70",
-        "妇儿成长基地活动室，开展亲子阅读、家庭教育讲座等活动。",
+        "妇儿成长基地活动室，开展亲子阅读、家庭教育讲座等活动；周末晚上也开放。",
         ["儿童桌椅", "绘本书架", "安全地垫", "投影仪"],
-        ACTIVITY_HOURS,
+        # Open every evening, weekends too: "tomorrow 19:00, 90 minutes, 8 people" (the
+        # free-room search's demo) finds a room in 阿华's own compound whatever the day.
+        hours(
+            (WEEKDAYS, "08:30", "12:00"),
+            (WEEKDAYS, "14:00", "21:30"),
+            (WEEKEND, "09:00", "12:00"),
+            (WEEKEND, "14:00", "21:30"),
+        ),
         slot_minutes=30,
         min_notice_minutes=60,
     ),
