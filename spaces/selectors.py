@@ -199,6 +199,8 @@ def resident_bookings_overview(user, *, now: datetime | None = None, limit: int 
                 and b.start < closure.end
                 and closure.start < b.end
             ]
+            for booking in hit:
+                booking.closure = closure  # marked in the list of upcoming bookings too
             notices.append(ClosureNotice(closure, hit))
     return {
         "bookings": upcoming[:limit],
