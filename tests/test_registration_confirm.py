@@ -90,7 +90,7 @@ def test_declining_an_offered_seat_shows_the_deadline_and_asks_first(
     client = csrf_client(resident)
     page = client.get(act_url(mine, "decline") + "?next=/").content.decode()
     assert "放弃保留的名额？" in page
-    assert "名额为您保留到 12-1 21:00" in page and "还剩 12 小时 0 分" in page
+    assert "名额为您保留到 12月1日 星期二 21:00" in page and "还剩 12 小时 0 分" in page
     assert "放弃后，名额会让给候补的下一位，不能撤回。" in page
     assert '<input type="hidden" name="next" value="/">' in page
     mine.refresh_from_db()

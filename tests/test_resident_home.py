@@ -76,7 +76,7 @@ def test_a_resident_sees_their_bookings_activities_offer_and_closure_first(
     assert "我的近况" in page
     # The offered seat, its deadline (12 hours from 09:00) and the time left, ticking.
     assert "有空位了，请您确认" in page and "长者智能手机课" in page
-    assert "名额为您保留到 12-1 21:00" in page
+    assert "名额为您保留到 12月1日 星期二 21:00" in page
     assert 'class="countdown" data-deadline="2026-12-01T21:00:00+08:00"' in page
     assert "还剩 12 小时 0 分" in page
     assert reverse("registration_act", args=[offered.pk, "decline"]) in page
