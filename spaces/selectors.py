@@ -124,20 +124,26 @@ def compounds_with_spaces(now: datetime | None = None) -> list[Compound]:
     return compounds
 
 
-def compounds_overview() -> list[Compound]:
-    """The home page's compounds: each with how many rooms it has to walk into or to book.
-    One query; the rooms themselves are on each compound's own page."""
+def compounds_overview(user=None) -> list[Compound]:
+    """The home page's compounds: each with how many rooms it has to walk into or to book,
+    the signed-in resident's own compound (their profile's) first, marked `is_mine`. One
+    query; the rooms themselves are on each compound's own page."""
     active = Q(spaces__is_active=True)
-    return list(
-        Compound.objects.annotate(
-            walk_in_rooms=Count(
-                "spaces", filter=active & Q(spaces__access_mode=Space.AccessMode.WALK_IN)
-            ),
-            bookable_rooms=Count(
-                "spaces", filter=active & Q(spaces__access_mode=Space.AccessMode.BOOKABLE)
-            ),
-        )
+    compounds = Compound.objects.annotate(
+        walk_in_rooms=Count(
+            "spaces", filter=active & Q(spaces__access_mode=Space.AccessMode.WALK_IN)
+        ),
+        bookable_rooms=Count(
+            "spaces", filter=active & Q(spaces__access_mode=Space.AccessMode.BOOKABLE)
+        ),
     )
+    if user is not None and user.is_authenticated:
+        # Through the profiles' reverse relation, so spaces need not import residents.
+        lives_here = Compound.objects.filter(pk=OuterRef("pk"), residents__user=user)
+        compounds = compounds.annotate(is_mine=Exists(lives_here)).order_by(
+            "-is_mine", *Compound._meta.ordering
+        )
+    return list(compounds)
 
 
 def compound_with_spaces(pk, now: datetime | None = None) -> Compound | None:

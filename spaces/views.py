@@ -24,7 +24,7 @@ def home(request):
     """What is the resident's first (bookings, activities, an offered seat, closures over
     their bookings; the activities come from programs' template tags), then the compounds,
     each a link to its own page."""
-    context = {"compounds": selectors.compounds_overview()}
+    context = {"compounds": selectors.compounds_overview(request.user)}
     if request.user.is_authenticated:
         context.update(selectors.resident_bookings_overview(request.user))
     return render(request, "spaces/home.html", context)

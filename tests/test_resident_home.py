@@ -104,6 +104,21 @@ def test_a_booking_staff_cancelled_stays_on_the_home_page_with_the_reason(
     assert "您预约的场地暂停开放" not in page
 
 
+def test_the_residents_own_compound_comes_first(client, frozen, dance_room, resident):
+    from residents.models import Profile
+
+    home = Compound.objects.create(name="碧桂园华府", position=9)
+    Profile.objects.create(user=resident, compound=home)
+    page = html(client, "/")
+    assert page.index("绿地香颂公馆") < page.index("碧桂园华府")
+    assert "我的小区" not in page
+    client.force_login(resident)
+    page = html(client, "/")
+    compounds = page[page.index("各小区的服务阵地") :]
+    assert compounds.index("碧桂园华府") < compounds.index("绿地香颂公馆")
+    assert "我的小区" in compounds
+
+
 def test_a_resident_with_nothing_yet_is_told_where_to_start(client, frozen, dance_room, resident):
     client.force_login(resident)
     page = html(client, "/")
