@@ -124,6 +124,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "lixiong.elder.elder_mode",
+                "programs.context_processors.offered_seats",
             ],
         },
     },

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import elder, views
 
 admin.site.site_header = _("沥雄社区服务阵地 · 工作人员后台")
 admin.site.site_title = _("沥雄社区服务阵地")
@@ -13,6 +13,7 @@ admin.site.index_title = _("管理")
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("elder-mode/", elder.switch, name="elder_mode"),
     # Staff sign in where everyone does: the portal's login spends the per-account failure
     # budget and the address limits; Django's own admin login form would skip them.
     path(

@@ -186,3 +186,72 @@ def series_upcoming(series: Series, now: datetime | None = None):
         start__gt=now or timezone.now(),
         status__in=[Activity.Status.DRAFT, Activity.Status.PUBLISHED],
     ).order_by("start")
+
+
+# --- a resident's own activities, at a glance --------------------------------------------------
+
+
+def _waiting_for_answer_q(now: datetime, prefix: str = "") -> Q:
+    """An offered seat the resident can still take: offered, not expired, on an activity that
+    still runs. (offers_expire hands expired ones on; until it has run they are not shown.)"""
+    return Q(
+        **{
+            f"{prefix}status": Registration.Status.OFFERED,
+            f"{prefix}offer_expires_at__gt": now,
+            f"{prefix}activity__status": Activity.Status.PUBLISHED,
+        }
+    )
+
+
+def offered_seat_count(user, now: datetime | None = None) -> int:
+    """How many offered seats wait for this resident's answer (the badge in the nav)."""
+    return Registration.objects.filter(
+        _waiting_for_answer_q(now or timezone.now()), resident=user
+    ).count()
+
+
+def resident_registrations_overview(user, *, now: datetime | None = None, limit: int = 5) -> dict:
+    """The resident's home page: offered seats waiting for an answer (soonest deadline first),
+    and their next activities (signed up or waiting), each waitlisted one with its place in
+    line. One query."""
+    now = now or timezone.now()
+    rows = list(
+        with_waitlist_place(
+            Registration.objects.filter(
+                resident=user,
+                status__in=Registration.ACTIVE_STATUSES,
+                activity__end__gt=now,
+            )
+            .exclude(activity__status=Activity.Status.CANCELLED)
+            .select_related("activity__space__compound")
+        ).order_by("activity__start", "pk")[:50]
+    )
+    offered = sorted(
+        (
+            r
+            for r in rows
+            if r.status == Registration.Status.OFFERED
+            and r.offer_expires_at
+            and r.offer_expires_at > now
+            and r.activity.status == Activity.Status.PUBLISHED
+        ),
+        key=lambda r: r.offer_expires_at,
+    )
+    upcoming = [r for r in rows if r.status != Registration.Status.OFFERED]
+    return {
+        "offered": offered,
+        "registrations": upcoming[:limit],
+        "more_registrations": len(upcoming) > limit,
+    }
+
+
+def compound_upcoming_activities(compound_id: int, *, now: datetime | None = None, limit: int = 6):
+    """The next public activities in one compound's rooms, with seats left. One query."""
+    now = now or timezone.now()
+    return list(
+        with_seat_counts(
+            Activity.objects.published()
+            .filter(space__compound_id=compound_id, space__is_active=True, end__gt=now)
+            .select_related("space", "organiser")
+        ).order_by("start")[:limit]
+    )

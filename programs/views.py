@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from icalendar import Calendar, Event
 
@@ -160,34 +159,102 @@ def activity_register(request, pk):
     return redirect("activity_detail", pk=activity.pk)
 
 
-# act -> (service, what the resident is told when it worked)
+# act -> the service that does it. Cancelling and declining lose something (a seat, a place in
+# line) and ask first: a GET shows what would be lost, the POST from that page does it.
 REGISTRATION_ACTS = {
-    "cancel": (services.registration_cancel, gettext_lazy("已取消报名。")),
-    "accept": (services.registration_accept, gettext_lazy("已确认名额，报名成功！")),
-    "decline": (services.registration_decline, gettext_lazy("已放弃保留的名额。")),
+    "cancel": services.registration_cancel,
+    "accept": services.registration_accept,
+    "decline": services.registration_decline,
 }
+ACTS_TO_CONFIRM = {"cancel", "decline"}
+
+
+def _safe_next(request, data) -> str:
+    target = data.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
+def _what_is_lost(registration: Registration, act: str) -> str:
+    """seat | waitlist | offer: what leaving gives up, which the page and message name."""
+    if act == "decline" or registration.status == Registration.Status.OFFERED:
+        return "offer"
+    if registration.status == Registration.Status.WAITLISTED:
+        return "waitlist"
+    return "seat"
+
+
+def _done_message(act: str, lost: str, activity: Activity) -> str:
+    if act == "accept":
+        return _("已确认名额，报名成功！")
+    names = {"activity": activity.title}
+    if lost == "waitlist":
+        return _("已退出「%(activity)s」的候补名单。") % names
+    if lost == "offer":
+        return _("已放弃「%(activity)s」为您保留的名额。") % names
+    return _("已取消「%(activity)s」的报名。") % names
+
+
+def _confirm_page(request, registration: Registration, act: str, target: str):
+    """Says what would be lost and asks; changes nothing."""
+    activity = registration.activity
+    lost = _what_is_lost(registration, act)
+    possible = (
+        registration.status == Registration.Status.OFFERED
+        if act == "decline"
+        else registration.is_active
+    )
+    refusal = ""
+    if not possible:
+        refusal = ActivityError("not_offered" if act == "decline" else "not_active").message
+    return render(
+        request,
+        "programs/registration_confirm.html",
+        {
+            "registration": registration,
+            "activity": activity,
+            "act": act,
+            "lost": lost,
+            "possible": possible,
+            "refusal": refusal,
+            "waitlist_place": selectors.waitlist_place(registration)
+            if lost == "waitlist"
+            else None,
+            "others_waiting": possible
+            and lost == "seat"
+            and activity.registrations.filter(status=Registration.Status.WAITLISTED).exists(),
+            "next": target,
+            "back": target or reverse("activity_detail", args=[activity.pk]),
+        },
+    )
 
 
 @login_required
 def registration_act(request, pk, act):
     if act not in REGISTRATION_ACTS:
         raise Http404
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    registration = get_object_or_404(Registration, pk=pk, resident=request.user)
-    service, done = REGISTRATION_ACTS[act]
+    allowed = ["GET", "POST"] if act in ACTS_TO_CONFIRM else ["POST"]
+    if request.method not in allowed:
+        return HttpResponseNotAllowed(allowed)
+    registration = get_object_or_404(
+        Registration.objects.select_related("activity__space__compound"),
+        pk=pk,
+        resident=request.user,
+    )
+    if request.method == "GET":
+        return _confirm_page(request, registration, act, _safe_next(request, request.GET))
+    lost = _what_is_lost(registration, act)
     try:
-        service(registration=registration, by=request.user)
+        REGISTRATION_ACTS[act](registration=registration, by=request.user)
     except ActivityError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, str(done))
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect("activity_detail", pk=registration.activity_id)
+        messages.success(request, _done_message(act, lost, registration.activity))
+    target = _safe_next(request, request.POST)
+    return redirect(target) if target else redirect("activity_detail", pk=registration.activity_id)
 
 
 @login_required

@@ -4,7 +4,7 @@ rooms are free for a given time."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Prefetch, Q, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -209,21 +209,121 @@ def week_grid(
     return days
 
 
-def compounds_with_spaces(now: datetime | None = None) -> list[Compound]:
-    """The home page: every compound with its active spaces, each walk-in room marked open
-    or closed now. Three queries."""
-    now = now or timezone.now()
-    spaces = Space.objects.filter(is_active=True).prefetch_related(
+def _active_spaces_marked_open(now: datetime):
+    """Active rooms with what tells whether a walk-in room is open now (hours, closures)."""
+    return Space.objects.filter(is_active=True).prefetch_related(
         "opening_hours",
         Prefetch(
             "closures", queryset=Closure.objects.filter(start__lte=now, end__gt=now), to_attr="now"
         ),
     )
+
+
+def _mark_open_now(spaces, now: datetime) -> None:
+    for space in spaces:
+        space.open_now = space.is_open_at(now) and not space.now
+
+
+def compounds_with_spaces(now: datetime | None = None) -> list[Compound]:
+    """Every compound with its active spaces, each walk-in room marked open or closed now.
+    Three queries."""
+    now = now or timezone.now()
+    spaces = _active_spaces_marked_open(now)
     compounds = list(Compound.objects.prefetch_related(Prefetch("spaces", queryset=spaces)))
     for compound in compounds:
-        for space in compound.spaces.all():
-            space.open_now = space.is_open_at(now) and not space.now
+        _mark_open_now(compound.spaces.all(), now)
     return compounds
+
+
+def compounds_overview(user=None) -> list[Compound]:
+    """The home page's compounds: each with how many rooms it has to walk into or to book,
+    the signed-in resident's own compound (their profile's) first, marked `is_mine`. One
+    query; the rooms themselves are on each compound's own page."""
+    active = Q(spaces__is_active=True)
+    compounds = Compound.objects.annotate(
+        walk_in_rooms=Count(
+            "spaces", filter=active & Q(spaces__access_mode=Space.AccessMode.WALK_IN)
+        ),
+        bookable_rooms=Count(
+            "spaces", filter=active & Q(spaces__access_mode=Space.AccessMode.BOOKABLE)
+        ),
+    )
+    if user is not None and user.is_authenticated:
+        # Through the profiles' reverse relation, so spaces need not import residents.
+        lives_here = Compound.objects.filter(pk=OuterRef("pk"), residents__user=user)
+        compounds = compounds.annotate(is_mine=Exists(lives_here)).order_by(
+            "-is_mine", *Compound._meta.ordering
+        )
+    return list(compounds)
+
+
+def compound_with_spaces(pk, now: datetime | None = None) -> Compound | None:
+    """One compound's page: the compound and its active rooms, walk-in rooms marked open or
+    closed now. Three queries whatever the number of rooms; None when there is no such
+    compound."""
+    now = now or timezone.now()
+    spaces = _active_spaces_marked_open(now)
+    compound = (
+        Compound.objects.filter(pk=pk).prefetch_related(Prefetch("spaces", queryset=spaces)).first()
+    )
+    if compound is not None:
+        _mark_open_now(compound.spaces.all(), now)
+    return compound
+
+
+@dataclass(frozen=True)
+class ClosureNotice:
+    """A closure of a room over one of the resident's active bookings."""
+
+    closure: Closure
+    bookings: list
+
+
+def resident_bookings_overview(user, *, now: datetime | None = None, limit: int = 5) -> dict:
+    """What the resident's home page says about their bookings: the next few (active ones,
+    and ones staff turned down or cancelled, so the resident sees why), and every closure that
+    falls on one of their active bookings. Two queries."""
+    now = now or timezone.now()
+    upcoming = list(
+        Booking.objects.filter(booked_by=user, end__gt=now)
+        .filter(
+            Q(status__in=Booking.ACTIVE_STATUSES)
+            | (~Q(decided_by=F("booked_by")) & Q(decided_by__isnull=False))
+        )
+        .select_related("space__compound")
+        .order_by("start")[:50]
+    )
+    active = [b for b in upcoming if b.is_active]
+    notices = []
+    if active:
+        mine = Booking.objects.active().filter(
+            booked_by=user,
+            space=OuterRef("space"),
+            start__lt=OuterRef("end"),
+            end__gt=OuterRef("start"),
+        )
+        closures = (
+            Closure.objects.filter(end__gt=now, space__in={b.space_id for b in active})
+            .filter(Exists(mine))
+            .select_related("space__compound")
+            .order_by("start")
+        )
+        for closure in closures:
+            hit = [
+                b
+                for b in active
+                if b.space_id == closure.space_id
+                and b.start < closure.end
+                and closure.start < b.end
+            ]
+            for booking in hit:
+                booking.closure = closure  # marked in the list of upcoming bookings too
+            notices.append(ClosureNotice(closure, hit))
+    return {
+        "bookings": upcoming[:limit],
+        "more_bookings": len(upcoming) > limit,
+        "closures": notices,
+    }
 
 
 def walk_in_state(space: Space, now: datetime | None = None) -> dict:

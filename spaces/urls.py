@@ -5,6 +5,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("spaces/free/", views.free_rooms, name="free_rooms"),
+    path("compounds/<int:pk>/", views.compound_detail, name="compound_detail"),
     path("spaces/<int:pk>/", views.space_detail, name="space_detail"),
     path("spaces/<int:pk>/book/", views.booking_new, name="booking_new"),
     path("spaces/<int:pk>/qr/", views.space_qr, name="space_qr"),

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -21,7 +22,20 @@ from .models import Booking, Space
 
 
 def home(request):
-    return render(request, "spaces/home.html", {"compounds": selectors.compounds_with_spaces()})
+    """What is the resident's first (bookings, activities, an offered seat, closures over
+    their bookings; the activities come from programs' template tags), then the compounds,
+    each a link to its own page."""
+    context = {"compounds": selectors.compounds_overview(request.user)}
+    if request.user.is_authenticated:
+        context.update(selectors.resident_bookings_overview(request.user))
+    return render(request, "spaces/home.html", context)
+
+
+def compound_detail(request, pk):
+    compound = selectors.compound_with_spaces(pk)
+    if compound is None:
+        raise Http404
+    return render(request, "spaces/compound_detail.html", {"compound": compound})
 
 
 def _space(pk) -> Space:

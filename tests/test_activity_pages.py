@@ -181,13 +181,13 @@ def test_the_activity_page_and_my_activities_run_a_fixed_number_of_queries(
     with django_assert_max_num_queries(1):
         page(client, detail_url(activity))
     client.force_login(resident)
-    # Plus the session, the user, the nav's organiser check, the resident's registration, their
-    # waitlist position and whether they may manage the activity.
-    with django_assert_max_num_queries(7):
+    # Plus the session, the user, the nav's organiser check and count of offered seats, the
+    # resident's registration, their waitlist position and whether they may manage the activity.
+    with django_assert_max_num_queries(8):
         page(client, detail_url(activity))
     for day in range(2, 6):
         registration_create(activity=make_activity(day_offset=day), resident=resident)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):  # 5, and the nav's count of offered seats
         page(client, reverse("my_activities"))
 
 
@@ -261,7 +261,7 @@ def test_a_cancellation_promotes_the_waiting_resident_who_then_sees_it(
     registration_create(activity=activity, resident=other_resident)
     client.force_login(resident)
     text = act(client, mine, "cancel").content.decode()
-    assert "已取消报名。" in text
+    assert "已取消「亲子手工坊」的报名。" in text
     client.force_login(other_resident)
     text = page(client, detail_url(activity))
     assert 'class="badge confirmed">已报名' in text
@@ -295,7 +295,7 @@ def test_a_resident_declines_an_offered_seat_and_it_passes_on(
     registration_cancel(registration=first, by=resident)
     client.force_login(other_resident)
     text = act(client, waiting, "decline", next=reverse("my_activities")).content.decode()
-    assert "已放弃保留的名额。" in text
+    assert "已放弃「亲子手工坊」为您保留的名额。" in text
     assert "<h1>我的活动</h1>" in text
     third.refresh_from_db()
     assert third.status == "offered"

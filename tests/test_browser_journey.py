@@ -156,8 +156,11 @@ def test_a_resident_joins_the_waitlist_of_a_full_activity_and_is_promoted_when_a
     xiaomei = browser.new_context(locale="zh-CN").new_page()
     sign_in(xiaomei, base, "xiaomei")
     xiaomei.goto(f"{base}/activities/{full_activity.pk}/")
-    xiaomei.click("button:has-text('取消报名')")
-    expect(xiaomei.locator("text=已取消报名。")).to_be_visible()
+    xiaomei.click("a:has-text('取消报名')")
+    # It asks first, saying what is lost, and then names what was done.
+    expect(xiaomei.locator("text=取消后，您的名额会让给候补名单上的下一位。")).to_be_visible()
+    xiaomei.click("button:has-text('确认取消报名')")
+    expect(xiaomei.locator("text=已取消「亲子手工坊」的报名。")).to_be_visible()
 
     ahua.goto(f"{base}/me/activities/")
     expect(ahua.locator(".badge.confirmed")).to_have_text("已报名")

@@ -30,11 +30,12 @@ def test_the_space_page_speaks_the_chosen_language(client, frozen, dance_room, l
     assert word in response.content.decode()
 
 
-def test_the_home_page_lists_compounds_and_says_whether_a_reading_room_is_open(
+def test_a_compound_page_lists_its_rooms_and_says_whether_a_reading_room_is_open(
     client, frozen, dance_room, reading_room
 ):
-    response = client.get("/")
-    page = response.content.decode()
+    url = reverse("compound_detail", args=[dance_room.compound_id])
+    assert f'href="{url}"' in client.get("/").content.decode()
+    page = client.get(url).content.decode()
     assert "绿地香颂公馆" in page and "舞蹈室" in page and "阅览室" in page
     assert "现在开放" in page  # 09:00, the reading room opens at 08:00
     Closure.objects.create(
@@ -43,7 +44,7 @@ def test_the_home_page_lists_compounds_and_says_whether_a_reading_room_is_open(
         end=at(0, 12),
         reason="消杀",
     )
-    assert "现在关闭" in client.get("/").content.decode()
+    assert "现在关闭" in client.get(url).content.decode()
 
 
 def test_the_week_shows_free_taken_and_partner_window_slots(client, frozen, dance_room, resident):

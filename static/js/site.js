@@ -63,6 +63,32 @@
 
 
   // --- A home of one's own, compound pages, cards for my bookings / my activities, elder-friendly mode ---
+  // An offered seat's deadline ("还剩 3 小时 20 分"), kept ticking; the server wrote the text
+  // and the wording ({d} {h} {m}) in the reader's language, so without script it is only a
+  // minute or so stale.
+  var countdowns = document.querySelectorAll(".countdown[data-deadline]");
+  function tick() {
+    countdowns.forEach(function (el) {
+      var deadline = Date.parse(el.dataset.deadline);
+      if (isNaN(deadline)) return;
+      var minutes = Math.floor((deadline - Date.now()) / 60000);
+      var text;
+      if (deadline <= Date.now()) {
+        text = el.dataset.over;
+      } else if (minutes >= 1440) {
+        text = el.dataset.days.replace("{d}", Math.floor(minutes / 1440)).replace("{h}", Math.floor((minutes % 1440) / 60));
+      } else if (minutes >= 60) {
+        text = el.dataset.hours.replace("{h}", Math.floor(minutes / 60)).replace("{m}", minutes % 60);
+      } else {
+        text = el.dataset.minutes.replace("{m}", Math.max(minutes, 1));
+      }
+      if (el.textContent !== text) el.textContent = text;
+    });
+  }
+  if (countdowns.length) {
+    tick();
+    window.setInterval(tick, 15000);
+  }
 
 
 
