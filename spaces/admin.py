@@ -2,7 +2,9 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -11,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from lixiong.timeutil import LOCAL_TZ
 from lixiong.validators import OneLineTextareaField
 
-from . import services
+from . import selectors, services
 from .errors import BookingError
 from .models import (
     Booking,
@@ -241,7 +243,16 @@ cancel = admin.action(
 
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
-    list_display = ["space", "when", "booked_by", "purpose", "attendees", "status", "created_at"]
+    list_display = [
+        "space",
+        "when",
+        "booker",
+        "booker_address",
+        "purpose",
+        "attendees",
+        "status",
+        "created_at",
+    ]
     list_filter = [
         "status",
         "space__compound",
@@ -259,26 +270,39 @@ class BookingAdmin(admin.ModelAdmin):
         "purpose",
         "booked_by__username",
         "booked_by__email",
+        "booked_by__profile__display_name",
+        "booked_by__profile__phone",
         "space__name",
         "space__compound__name",
     ]
-    list_select_related = ["space__compound", "booked_by"]
+    # The booker's profile and its compound come in the same query as the row.
+    list_select_related = ["space__compound", *selectors.PERSON_RELATED]
     actions = [approve, reject, cancel]
     ordering = ["-start"]
-    # Bookings change only through the actions above (the services), never by editing.
+    change_form_template = "admin/spaces/booking/change_form.html"
+    # Bookings change only through the services (the actions above, and the approve and
+    # reject buttons of a booking's page), never by editing.
     readonly_fields = [
         "space",
+        "when",
+        "booker_name",
+        "booker_phone",
+        "booker_address",
         "booked_by",
         "purpose",
         "attendees",
-        "start",
-        "end",
         "status",
         "reason",
         "decided_by",
         "decided_at",
         "created_at",
     ]
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        # Here rather than list_select_related, which the list ignores once the queryset
+        # selects anything; a booking's page needs the same.
+        return super().get_queryset(request).select_related(*self.list_select_related)
 
     def action_checkbox(self, booking):
         # Django's own renders a form widget through the template engine: about half a
@@ -296,6 +320,25 @@ class BookingAdmin(admin.ModelAdmin):
         start, end = booking.start.astimezone(LOCAL_TZ), booking.end.astimezone(LOCAL_TZ)
         return f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
 
+    @admin.display(description=gettext_lazy("预约人"), ordering="booked_by__profile__display_name")
+    def booker(self, booking):
+        person = selectors.person_of(booking.booked_by)
+        if not person.phone:
+            return person.name
+        return format_html('{}<br><span class="booker-phone">{}</span>', person.name, person.phone)
+
+    @admin.display(description=gettext_lazy("称呼"))
+    def booker_name(self, booking):
+        return selectors.person_of(booking.booked_by).name
+
+    @admin.display(description=gettext_lazy("手机号"))
+    def booker_phone(self, booking):
+        return selectors.person_of(booking.booked_by).phone or _("（未填写）")
+
+    @admin.display(description=gettext_lazy("小区楼栋"))
+    def booker_address(self, booking):
+        return selectors.person_of(booking.booked_by).address or "-"
+
     def has_add_permission(self, request):
         return False
 
@@ -311,6 +354,67 @@ class BookingAdmin(admin.ModelAdmin):
         # History feeds the usage reports: cancel, don't delete.
         return False
 
+    # --- a booking's page: approve and reject, through the same services ------------------
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/decide/<str:decision>/",
+                self.admin_site.admin_view(self.decide_view),
+                name=f"{self.opts.app_label}_{self.opts.model_name}_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def may_decide(self, request) -> bool:
+        return request.user.has_perm("spaces.change_booking")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = dict(extra_context or {})
+        booking = self.get_object(request, object_id)
+        if booking is not None and booking.status == Booking.Status.PENDING:
+            extra_context["decide"] = self.may_decide(request)
+            extra_context["person"] = selectors.person_of(booking.booked_by)
+            extra_context["reason_form"] = ReasonForm(auto_id="id_decision_%s")
+            name = f"admin:{self.opts.app_label}_{self.opts.model_name}_decide"
+            extra_context["approve_url"] = reverse(name, args=[booking.pk, "approve"])
+            extra_context["reject_url"] = reverse(name, args=[booking.pk, "reject"])
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def decide_view(self, request, pk: int, decision: str):
+        """Approve or reject one booking from its page. POST only; the admin's view wrapper
+        checks CSRF and that the user is staff; the permission is the list actions'."""
+        if request.method != "POST":
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", pk)
+        if decision not in ("approve", "reject") or not self.may_decide(request):
+            raise PermissionDenied
+        booking = get_object_or_404(Booking.objects.select_related("space__compound"), pk=pk)
+        page = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[pk])
+        try:
+            if decision == "approve":
+                services.booking_approve(booking=booking, by=request.user)
+                done = _("已通过预约：%(booking)s")
+            else:
+                form = ReasonForm(request.POST)
+                if not form.is_valid():
+                    self.message_user(
+                        request, _("驳回须填写原因，请写明后再按“驳回”。"), messages.ERROR
+                    )
+                    return redirect(page)
+                services.booking_reject(
+                    booking=booking, by=request.user, reason=form.cleaned_data["reason"]
+                )
+                done = _("已驳回预约：%(booking)s")
+        except BookingError as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return redirect(page)
+        booking.refresh_from_db(fields=["status"])
+        self.message_user(request, done % {"booking": booking}, messages.SUCCESS)
+        return redirect(self.after_decision_url(booking))
+
+    def after_decision_url(self, booking) -> str:
+        return reverse("admin:spaces_booking_change", args=[booking.pk])
+
 
 @admin.register(PendingBooking)
 class PendingBookingAdmin(BookingAdmin):
@@ -324,6 +428,10 @@ class PendingBookingAdmin(BookingAdmin):
             .get_queryset(request)
             .filter(status=Booking.Status.PENDING, start__gt=timezone.now())
         )
+
+    def after_decision_url(self, booking) -> str:
+        # The decided request has left the queue: back to the queue, for the next one.
+        return reverse("admin:spaces_pendingbooking_changelist")
 
 
 @admin.register(Visit)

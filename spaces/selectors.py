@@ -136,3 +136,39 @@ def bookings_of(user, *, upcoming: bool):
     if upcoming:
         return qs.filter(end__gt=now).order_by("start")
     return qs.filter(Q(end__lte=now)).order_by("-start")
+
+
+# --- staff: who booked, and a room's week ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """What staff see of a resident: the profile page promises them this much."""
+
+    name: str
+    phone: str
+    compound: str
+    building: str
+
+    @property
+    def address(self) -> str:
+        return " ".join(part for part in (self.compound, self.building) if part)
+
+
+# The profile is reached through its relation by name: spaces imports no app above it.
+PERSON_RELATED = ("booked_by__profile__compound",)
+
+
+def person_of(user) -> Person:
+    """The booker's display name (the account's name when the profile has none), phone,
+    compound and building. Fetch bookings with select_related(*PERSON_RELATED) so a list
+    of them costs no query a row."""
+    profile = getattr(user, "profile", None)
+    name = getattr(profile, "display_name", "") or user.get_full_name() or user.get_username()
+    compound = getattr(profile, "compound", None)
+    return Person(
+        name=name,
+        phone=getattr(profile, "phone", ""),
+        compound=compound.name if compound is not None else "",
+        building=getattr(profile, "building_unit", ""),
+    )
