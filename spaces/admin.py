@@ -1,5 +1,7 @@
 """Staff work here. Every act on a booking goes through spaces.services, like the portal."""
 
+from datetime import date, timedelta
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -10,7 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from lixiong.timeutil import LOCAL_TZ
+from lixiong.timeutil import LOCAL_TZ, local_today
 from lixiong.validators import OneLineTextareaField
 
 from . import selectors, services
@@ -146,18 +148,142 @@ class SpaceAdmin(admin.ModelAdmin):
         ),
     ]
 
+    change_form_template = "admin/spaces/space/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/closure-bookings/",
+                self.admin_site.admin_view(self.closure_bookings_view),
+                name="spaces_space_closure_bookings",
+            ),
+            path(
+                "<int:pk>/calendar/",
+                self.admin_site.admin_view(self.calendar_view),
+                name="spaces_space_calendar",
+            ),
+            *super().get_urls(),
+        ]
+
+    # --- closures over bookings -----------------------------------------------------------
+    # A closure does not cancel bookings by itself: staff decide. After a save that added or
+    # changed closures over bookings, staff are shown those bookings once, on a page of their
+    # own; later saves of the room that leave the closures alone say nothing again, and a
+    # booking that was cancelled is no longer active, so it is never shown twice.
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # A closure does not cancel bookings by itself: staff decide, so tell them.
-        space = form.instance
-        for closure in space.closures.filter(end__gt=timezone.now()):
-            clashes = Booking.objects.active().overlapping(closure.start, closure.end, space=space)
-            for booking in clashes.select_related("space__compound"):
-                messages.warning(
+        touched = []
+        for formset in formsets:
+            if formset.model is Closure:
+                touched += [closure.pk for closure in formset.new_objects]
+                touched += [closure.pk for closure, _fields in formset.changed_objects]
+        if touched and selectors.closure_hits(space=form.instance, closure_ids=touched):
+            request.closures_over_bookings = touched
+
+    def _closure_review(self, request, obj, response):
+        touched = getattr(request, "closures_over_bookings", None)
+        if not touched or "_popup" in request.POST:
+            return response
+        url = reverse("admin:spaces_space_closure_bookings", args=[obj.pk])
+        return redirect(f"{url}?closures={','.join(str(pk) for pk in touched)}")
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._closure_review(request, obj, super().response_add(request, obj))
+
+    def response_change(self, request, obj):
+        return self._closure_review(request, obj, super().response_change(request, obj))
+
+    def closure_bookings_view(self, request, pk: int):
+        """The bookings that closures just added or changed fall on, to cancel with the
+        closure's reason in one step (each through booking_cancel, so each resident is told
+        through the outbox). Activity holds are listed with a link to their activity."""
+        space = get_object_or_404(Space.objects.select_related("compound"), pk=pk)
+        if not self.has_view_or_change_permission(request, space):
+            raise PermissionDenied
+        ids = [int(part) for part in request.GET.get("closures", "").split(",") if part.isdigit()]
+        hits = selectors.closure_hits(space=space, closure_ids=ids[:50])
+        may_cancel = request.user.has_perm("spaces.change_booking")
+        room_page = reverse("admin:spaces_space_change", args=[space.pk])
+        if request.method == "POST":
+            if not may_cancel:
+                raise PermissionDenied
+            reasons = {b.pk: hit.closure.reason for hit in hits for b in hit.bookings}
+            chosen = {int(v) for v in request.POST.getlist("booking") if v.isdigit()}
+            done = 0
+            for booking_pk in sorted(chosen & reasons.keys()):
+                try:
+                    services.booking_cancel(
+                        booking=booking_pk, by=request.user, reason=reasons[booking_pk]
+                    )
+                except BookingError as error:
+                    self.message_user(request, error.message, messages.ERROR)
+                else:
+                    done += 1
+            if done:
+                self.message_user(
                     request,
-                    _("暂停开放时段与预约冲突，请联系预约人或取消预约：%(booking)s")
-                    % {"booking": booking},
+                    _("已取消 %(n)s 个预约，已通知预约人取消的原因。") % {"n": done},
+                    messages.SUCCESS,
                 )
+            elif not chosen:
+                self.message_user(request, _("没有选择任何预约，预约保持不变。"), messages.INFO)
+            return redirect(room_page)
+        if not hits:
+            self.message_user(request, _("这些暂停开放时段上已没有需要处理的预约。"), messages.INFO)
+            return redirect(room_page)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("暂停开放时段上的预约"),
+            "opts": self.opts,
+            "original": space,
+            "space": space,
+            "hits": hits,
+            "may_cancel": may_cancel,
+            "any_bookings": any(hit.bookings for hit in hits),
+            "room_page": room_page,
+        }
+        return render(request, "admin/spaces/space/closure_bookings.html", context)
+
+    # --- a room's week ----------------------------------------------------------------------
+
+    def calendar_view(self, request, pk: int):
+        """The room's week for staff: bookings with the person, activity holds, closures and
+        partner windows, day by day. A constant number of queries whatever the week holds."""
+        space = get_object_or_404(Space.objects.select_related("compound"), pk=pk)
+        if not self.has_view_or_change_permission(request, space):
+            raise PermissionDenied
+        today = local_today()
+        first_day = today
+        asked = request.GET.get("week", "")
+        if asked:
+            try:
+                first_day = date.fromisoformat(asked)
+            except ValueError:
+                first_day = None
+            if first_day is None or not 2000 <= first_day.year <= 2100:
+                self.message_user(
+                    request,
+                    _("日期格式不对，请用“年-月-日”，例如 2026-12-07。已显示本周。"),
+                    messages.ERROR,
+                )
+                first_day = today
+        monday = first_day - timedelta(days=first_day.weekday())
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("%(space)s 的一周") % {"space": space},
+            "opts": self.opts,
+            "original": space,
+            "space": space,
+            "monday": monday,
+            "sunday": monday + timedelta(days=6),
+            "days": selectors.room_week(space=space, first_day=monday),
+            "previous_week": monday - timedelta(days=7),
+            "next_week": monday + timedelta(days=7),
+            "this_week": today - timedelta(days=today.weekday()),
+            "today": today,
+        }
+        return render(request, "admin/spaces/space/calendar.html", context)
 
 
 class ReasonForm(forms.Form):

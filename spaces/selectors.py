@@ -172,3 +172,129 @@ def person_of(user) -> Person:
         compound=compound.name if compound is not None else "",
         building=getattr(profile, "building_unit", ""),
     )
+
+
+@dataclass
+class ClosureHits:
+    """What one closure falls on: residents' bookings staff may cancel with its reason, and
+    activity holds, which only the activity's own cancellation may free."""
+
+    closure: Closure
+    bookings: list
+    holds: list
+
+
+def closure_hits(*, space: Space, closure_ids, now: datetime | None = None) -> list[ClosureHits]:
+    """The room's closures among `closure_ids` (others' ids are ignored) with the active
+    bookings they overlap that have not started: those can still be cancelled. A booking hit
+    by two closures is listed under the first. Cancelled bookings drop out, so a closure
+    whose bookings were handled has nothing left to show. Two queries."""
+    now = now or timezone.now()
+    closures = list(
+        space.closures.filter(pk__in=list(closure_ids), end__gt=now).order_by("start", "pk")
+    )
+    if not closures:
+        return []
+    overlap = Q()
+    for closure in closures:
+        overlap |= Q(start__lt=closure.end, end__gt=closure.start)
+    bookings = list(
+        Booking.objects.active()
+        .filter(space=space, start__gt=now)
+        .filter(overlap)
+        .select_related(*PERSON_RELATED, "activity")
+        .order_by("start")
+    )
+    hits, seen = [], set()
+    for closure in closures:
+        hit = ClosureHits(closure=closure, bookings=[], holds=[])
+        for booking in bookings:
+            if booking.pk in seen or not (
+                booking.start < closure.end and closure.start < booking.end
+            ):
+                continue
+            seen.add(booking.pk)
+            booking.person = person_of(booking.booked_by)
+            (hit.holds if booking.for_activity else hit.bookings).append(booking)
+        if hit.bookings or hit.holds:
+            hits.append(hit)
+    return hits
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    kind: str  # "booking", "hold", "closure", "partner_window"
+    start: datetime
+    end: datetime
+    label: str
+    booking: Booking | None = None
+    person: Person | None = None
+
+    @property
+    def hours(self) -> str:
+        start, end = self.start.astimezone(LOCAL_TZ), self.end.astimezone(LOCAL_TZ)
+        # A stretch that runs to midnight ends at 24:00 of its day, not at 00:00.
+        until = "24:00" if end.time() == datetime.min.time() else f"{end:%H:%M}"
+        return f"{start:%H:%M}–{until}"
+
+
+def room_week(*, space: Space, first_day: date) -> list[dict]:
+    """Staff's view of a room's seven days from `first_day`: for each day its opening hours
+    and, in time order, the active bookings (with the person), activity holds (with the
+    activity's title), closures (with the reason) and partner windows. Four queries."""
+    range_start = datetime.combine(first_day, datetime.min.time(), tzinfo=LOCAL_TZ)
+    range_end = range_start + timedelta(days=7)
+    hours = list(space.opening_hours.all())
+    windows = list(space.partner_windows.all())
+    closures = list(space.closures.filter(start__lt=range_end, end__gt=range_start))
+    bookings = list(
+        Booking.objects.active()
+        .overlapping(range_start, range_end, space=space)
+        .select_related(*PERSON_RELATED, "activity")
+        .order_by("start")
+    )
+    entries = [CalendarEntry("closure", c.start, c.end, c.reason) for c in closures]
+    for booking in bookings:
+        if booking.for_activity:
+            activity = getattr(booking, "activity", None)
+            title = activity.title if activity is not None else booking.purpose
+            entries.append(CalendarEntry("hold", booking.start, booking.end, title, booking))
+        else:
+            person = person_of(booking.booked_by)
+            entries.append(
+                CalendarEntry(
+                    "booking", booking.start, booking.end, booking.purpose, booking, person
+                )
+            )
+    days = []
+    for offset in range(7):
+        day = first_day + timedelta(days=offset)
+        day_start = datetime.combine(day, datetime.min.time(), tzinfo=LOCAL_TZ)
+        day_end = day_start + timedelta(days=1)
+        day_entries = [
+            CalendarEntry("partner_window", *w.bounds_on(day), w.holder)
+            for w in windows
+            if w.weekday == day.weekday()
+        ]
+        for entry in entries:
+            if entry.start < day_end and day_start < entry.end:
+                # A closure over several days shows on each, within the day.
+                day_entries.append(
+                    CalendarEntry(
+                        entry.kind,
+                        max(entry.start, day_start).astimezone(LOCAL_TZ),
+                        min(entry.end, day_end).astimezone(LOCAL_TZ),
+                        entry.label,
+                        entry.booking,
+                        entry.person,
+                    )
+                )
+        day_entries.sort(key=lambda e: (e.start, e.end))
+        days.append(
+            {
+                "date": day,
+                "opening": space.opening_ranges_on(day, hours),
+                "entries": day_entries,
+            }
+        )
+    return days

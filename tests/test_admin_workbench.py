@@ -8,6 +8,7 @@ from django.urls import reverse
 from conftest import at, make_user
 from notifications.models import Message
 from residents.models import Profile
+from spaces.models import Booking, Closure
 from spaces.services import booking_create
 
 pytestmark = pytest.mark.django_db
@@ -191,3 +192,302 @@ def test_a_forged_booking_id_is_a_404(client, staff, ahuas_request):
     client.force_login(staff)
     url = reverse("admin:spaces_booking_decide", args=[ahuas_request.pk + 999, "approve"])
     assert client.post(url).status_code == 404
+
+
+# --- closures over bookings ------------------------------------------------------------------
+
+
+def room_form(client, room, closures: list[dict] | None = None) -> dict:
+    """The room's admin form as staff would send it, unchanged, with `closures` (dicts of
+    the inline's fields; an "id" marks an existing one) as its closure rows."""
+    form = (
+        client.get(reverse("admin:spaces_space_change", args=[room.pk])).context["adminform"].form
+    )
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data["compound"] = room.compound_id
+    for prefix, related in (
+        ("opening_hours", room.opening_hours.all()),
+        ("partner_windows", room.partner_windows.all()),
+    ):
+        data[f"{prefix}-TOTAL_FORMS"] = related.count()
+        data[f"{prefix}-INITIAL_FORMS"] = related.count()
+        for i, row in enumerate(related):
+            data[f"{prefix}-{i}-id"] = row.pk
+            data[f"{prefix}-{i}-space"] = room.pk
+            data[f"{prefix}-{i}-weekday"] = row.weekday
+            data[f"{prefix}-{i}-opens"] = row.opens.strftime("%H:%M")
+            data[f"{prefix}-{i}-closes"] = row.closes.strftime("%H:%M")
+            if prefix == "partner_windows":
+                data[f"{prefix}-{i}-holder"] = row.holder
+    closures = closures or []
+    data["closures-TOTAL_FORMS"] = len(closures)
+    data["closures-INITIAL_FORMS"] = sum(1 for c in closures if "id" in c)
+    for i, closure in enumerate(closures):
+        for key, value in closure.items():
+            data[f"closures-{i}-{key}"] = value
+        data[f"closures-{i}-space"] = room.pk
+    return data
+
+
+def closure_row(day: int, opens: int, closes: int, reason: str, pk=None) -> dict:
+    start, end = at(day, opens), at(day, closes)
+    row = {
+        "start_0": f"{start:%Y-%m-%d}",
+        "start_1": f"{start:%H:%M}",
+        "end_0": f"{end:%Y-%m-%d}",
+        "end_1": f"{end:%H:%M}",
+        "reason": reason,
+    }
+    if pk is not None:
+        row["id"] = pk
+    return row
+
+
+@pytest.fixture
+def week_of_bookings(frozen, dance_room, resident, other_resident, compound, make_activity):
+    """Tomorrow in the dance room: ahua's approved 9-10, xiaomei's pending 10-11, an activity
+    at 14-16, and ahua's approved booking the day after, which no closure below touches."""
+    Profile.objects.create(user=resident, display_name="阿华姐", phone="13800138000")
+    made = {
+        "ahua": booking_create(
+            space=dance_room,
+            booked_by=resident,
+            start=at(1, 9),
+            end=at(1, 10),
+            purpose="广场舞排练",
+            attendees=6,
+        ),
+        "xiaomei": booking_create(
+            space=dance_room,
+            booked_by=other_resident,
+            start=at(1, 10),
+            end=at(1, 11),
+            purpose="合唱",
+            attendees=4,
+        ),
+        "later": booking_create(
+            space=dance_room,
+            booked_by=resident,
+            start=at(2, 9),
+            end=at(2, 10),
+            purpose="广场舞排练",
+            attendees=6,
+        ),
+    }
+    for key in ("ahua", "later"):
+        made[key].status = "approved"
+        made[key].save(update_fields=["status"])
+    made["activity"] = make_activity(day_offset=1, hour=14, hours=2, title="亲子手工坊")
+    return made
+
+
+def save_room(client, room, closures):
+    return client.post(
+        reverse("admin:spaces_space_change", args=[room.pk]), room_form(client, room, closures)
+    )
+
+
+def test_a_new_closure_over_bookings_shows_exactly_the_bookings_it_hits(
+    client, staff, dance_room, week_of_bookings
+):
+    client.force_login(staff)
+    response = save_room(client, dance_room, [closure_row(1, 8, 16, "地板维修")])
+    closure = Closure.objects.get(reason="地板维修")
+    review = reverse("admin:spaces_space_closure_bookings", args=[dance_room.pk])
+    assert response.status_code == 302
+    assert response.url == f"{review}?closures={closure.pk}"
+    page = client.get(response.url)
+    hits = page.context["hits"]
+    assert [b.pk for b in hits[0].bookings] == [
+        week_of_bookings["ahua"].pk,
+        week_of_bookings["xiaomei"].pk,
+    ]
+    assert [b.pk for b in hits[0].holds] == [week_of_bookings["activity"].booking_id]
+    html = page.content.decode()
+    assert "阿华姐" in html and "13800138000" in html and "地板维修" in html
+    assert html.count('type="checkbox" name="booking"') == 2
+    assert html.count("checked") == 2
+    # The activity is listed with a link to it, not a checkbox.
+    assert reverse("admin:programs_activity_change", args=[week_of_bookings["activity"].pk]) in html
+    assert f'value="{week_of_bookings["later"].pk}"' not in html
+
+
+def test_cancelling_them_tells_each_resident_the_closures_reason_once(
+    client, staff, dance_room, week_of_bookings
+):
+    client.force_login(staff)
+    review = save_room(client, dance_room, [closure_row(1, 8, 16, "地板维修")]).url
+    before = Message.objects.count()
+    ahua, xiaomei = week_of_bookings["ahua"], week_of_bookings["xiaomei"]
+    response = client.post(review, {"booking": [ahua.pk, xiaomei.pk]}, follow=True)
+    assert "已取消 2 个预约" in response.content.decode()
+    for booking in (ahua, xiaomei):
+        booking.refresh_from_db()
+        assert (booking.status, booking.reason, booking.decided_by) == (
+            "cancelled",
+            "地板维修",
+            staff,
+        )
+        mail = Message.objects.filter(recipient=booking.booked_by, subject__contains="已取消")
+        assert mail.count() == 1
+        assert "地板维修" in mail.get().body
+    assert Message.objects.count() - before == 2
+    # The activity's hold and the untouched booking stay.
+    assert Booking.objects.get(pk=week_of_bookings["activity"].booking_id).status == "approved"
+    week_of_bookings["later"].refresh_from_db()
+    assert week_of_bookings["later"].status == "approved"
+
+
+def test_unticked_bookings_and_forged_ids_are_left_alone(
+    client, staff, dance_room, week_of_bookings
+):
+    client.force_login(staff)
+    review = save_room(client, dance_room, [closure_row(1, 8, 12, "地板维修")]).url
+    later = week_of_bookings["later"]
+    client.post(review, {"booking": [week_of_bookings["ahua"].pk, later.pk, "x", "-1"]})
+    statuses = dict(Booking.objects.values_list("pk", "status"))
+    assert statuses[week_of_bookings["ahua"].pk] == "cancelled"
+    assert statuses[week_of_bookings["xiaomei"].pk] == "pending"
+    assert statuses[later.pk] == "approved"
+
+
+def test_a_later_save_of_the_room_does_not_show_the_bookings_again(
+    client, staff, dance_room, week_of_bookings
+):
+    client.force_login(staff)
+    save_room(client, dance_room, [closure_row(1, 8, 12, "地板维修")])
+    closure = Closure.objects.get(reason="地板维修")
+    # Staff leave the bookings for now, then change the room's name and save again.
+    data = room_form(client, dance_room, [closure_row(1, 8, 12, "地板维修", pk=closure.pk)])
+    data["name"] = "舞蹈室（二楼）"
+    response = client.post(reverse("admin:spaces_space_change", args=[dance_room.pk]), data)
+    assert response.status_code == 302
+    assert "closure-bookings" not in response.url
+    page = client.get(response.url, follow=True).content.decode()
+    assert "暂停开放时段上的预约" not in page
+
+
+def test_changing_a_closure_over_bookings_shows_them_again(
+    client, staff, dance_room, week_of_bookings
+):
+    client.force_login(staff)
+    save_room(client, dance_room, [closure_row(1, 8, 9, "地板维修")])
+    closure = Closure.objects.get(reason="地板维修")
+    response = client.post(
+        reverse("admin:spaces_space_change", args=[dance_room.pk]),
+        room_form(client, dance_room, [closure_row(1, 8, 11, "地板维修", pk=closure.pk)]),
+    )
+    assert "closure-bookings" in response.url
+
+
+def test_bookings_already_cancelled_are_not_shown_twice(
+    client, staff, dance_room, week_of_bookings
+):
+    client.force_login(staff)
+    review = save_room(client, dance_room, [closure_row(1, 8, 10, "地板维修")]).url
+    client.post(review, {"booking": [week_of_bookings["ahua"].pk]})
+    response = client.get(review, follow=True)
+    assert "已没有需要处理的预约" in response.content.decode()
+
+
+def test_a_closure_over_no_booking_saves_as_before(client, staff, dance_room, week_of_bookings):
+    client.force_login(staff)
+    response = save_room(client, dance_room, [closure_row(3, 8, 12, "消防检查")])
+    assert response.url == reverse("admin:spaces_space_changelist")
+
+
+def test_staff_without_the_booking_permission_cannot_cancel_from_the_closure_page(
+    client, dance_room, week_of_bookings
+):
+    clerk = plain_staff("clerk", "spaces.view_space", "spaces.change_space", "spaces.add_closure")
+    client.force_login(clerk)
+    closure = Closure.objects.create(
+        space=dance_room, start=at(1, 8), end=at(1, 12), reason="地板维修"
+    )
+    review = reverse("admin:spaces_space_closure_bookings", args=[dance_room.pk])
+    page = client.get(f"{review}?closures={closure.pk}").content.decode()
+    assert "阿华姐" in page
+    assert 'name="booking"' not in page
+    assert "您没有取消预约的权限" in page
+    ahua = week_of_bookings["ahua"]
+    response = client.post(f"{review}?closures={closure.pk}", {"booking": [ahua.pk]})
+    assert response.status_code == 403
+    ahua.refresh_from_db()
+    assert ahua.status == "approved"
+
+
+def test_another_rooms_closure_id_shows_nothing(
+    client, staff, dance_room, meeting_room, week_of_bookings
+):
+    client.force_login(staff)
+    closure = Closure.objects.create(
+        space=dance_room, start=at(1, 8), end=at(1, 12), reason="地板维修"
+    )
+    review = reverse("admin:spaces_space_closure_bookings", args=[meeting_room.pk])
+    response = client.get(f"{review}?closures={closure.pk},abc,")
+    assert response.status_code == 302
+
+
+# --- a room's week ---------------------------------------------------------------------------
+
+
+def test_a_rooms_page_links_to_its_week(client, staff, dance_room):
+    client.force_login(staff)
+    page = client.get(reverse("admin:spaces_space_change", args=[dance_room.pk])).content
+    assert reverse("admin:spaces_space_calendar", args=[dance_room.pk]) in page.decode()
+
+
+def test_a_rooms_week_shows_bookings_activities_closures_and_partner_windows(
+    client, staff, dance_room, week_of_bookings
+):
+    Closure.objects.create(space=dance_room, start=at(3, 8), end=at(3, 12), reason="消防检查")
+    client.force_login(staff)
+    url = reverse("admin:spaces_space_calendar", args=[dance_room.pk])
+    page = client.get(url).content.decode()
+    assert "阿华姐" in page and "6 人" in page and "已通过" in page
+    assert "xiaomei" in page and "待审批" in page
+    assert "亲子手工坊" in page
+    assert "消防检查" in page
+    assert "青少宫培训机构" in page  # Wednesday evening's partner window
+    assert "2026-11-30 – 2026-12-06" in page
+    assert "?week=2026-11-23" in page and "?week=2026-12-07" in page
+
+
+def test_a_rooms_next_week_shows_that_weeks_bookings_only(
+    client, staff, dance_room, week_of_bookings
+):
+    client.force_login(staff)
+    url = reverse("admin:spaces_space_calendar", args=[dance_room.pk])
+    page = client.get(url, {"week": "2026-12-09"}).content.decode()
+    assert "2026-12-07 – 2026-12-13" in page
+    assert "阿华姐" not in page and "亲子手工坊" not in page
+
+
+def test_a_rooms_week_costs_the_same_queries_however_full_it_is(
+    client, staff, dance_room, week_of_bookings, django_assert_max_num_queries
+):
+    client.force_login(staff)
+    url = reverse("admin:spaces_space_calendar", args=[dance_room.pk])
+    # Session, user, the room, its hours, windows, closures and bookings.
+    with django_assert_max_num_queries(7):
+        client.get(url)
+    for day in range(3, 7):
+        Closure.objects.create(space=dance_room, start=at(day, 8), end=at(day, 9), reason="检修")
+    with django_assert_max_num_queries(7):
+        client.get(url)
+
+
+@pytest.mark.parametrize("week", ["2026-13-01", "abc", "9999-12-31"])
+def test_a_bad_week_shows_this_week_with_a_message(client, staff, dance_room, frozen, week):
+    client.force_login(staff)
+    url = reverse("admin:spaces_space_calendar", args=[dance_room.pk])
+    response = client.get(url, {"week": week})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "日期格式不对" in page
+    assert "2026-11-30 – 2026-12-06" in page
+
+
+def test_a_missing_room_is_a_404(client, staff, db):
+    client.force_login(staff)
+    assert client.get(reverse("admin:spaces_space_calendar", args=[999999])).status_code == 404
