@@ -229,6 +229,8 @@ class CalendarEntry:
     label: str
     booking: Booking | None = None
     person: Person | None = None
+    # For a booking: the closure it falls in, which staff have yet to deal with.
+    closed_by: Closure | None = None
 
     @property
     def hours(self) -> str:
@@ -240,8 +242,9 @@ class CalendarEntry:
 
 def room_week(*, space: Space, first_day: date) -> list[dict]:
     """Staff's view of a room's seven days from `first_day`: for each day its opening hours
-    and, in time order, the active bookings (with the person), activity holds (with the
-    activity's title), closures (with the reason) and partner windows. Four queries."""
+    and, in time order, the active bookings (with the person, and the closure they fall in if
+    any), activity holds (with the activity's title), closures (with the reason) and partner
+    windows. Four queries."""
     range_start = datetime.combine(first_day, datetime.min.time(), tzinfo=LOCAL_TZ)
     range_end = range_start + timedelta(days=7)
     hours = list(space.opening_hours.all())
@@ -261,9 +264,18 @@ def room_week(*, space: Space, first_day: date) -> list[dict]:
             entries.append(CalendarEntry("hold", booking.start, booking.end, title, booking))
         else:
             person = person_of(booking.booked_by)
+            closed_by = next(
+                (c for c in closures if c.start < booking.end and booking.start < c.end), None
+            )
             entries.append(
                 CalendarEntry(
-                    "booking", booking.start, booking.end, booking.purpose, booking, person
+                    "booking",
+                    booking.start,
+                    booking.end,
+                    booking.purpose,
+                    booking,
+                    person,
+                    closed_by,
                 )
             )
     days = []
@@ -287,6 +299,7 @@ def room_week(*, space: Space, first_day: date) -> list[dict]:
                         entry.label,
                         entry.booking,
                         entry.person,
+                        entry.closed_by,
                     )
                 )
         day_entries.sort(key=lambda e: (e.start, e.end))

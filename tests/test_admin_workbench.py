@@ -63,7 +63,9 @@ def test_the_pending_list_shows_the_residents_name_phone_compound_and_building(
     page = client.get(PENDING).content.decode()
     assert "阿华姐" in page
     assert "13800138000" in page
-    assert "绿地香颂公馆 3栋2单元" in page
+    assert (
+        '<span class="nowrap">绿地香颂公馆</span><br><span class="nowrap">3栋2单元</span>' in page
+    )
 
 
 def test_the_pending_list_finds_a_request_by_the_residents_name_or_phone(
@@ -295,7 +297,7 @@ def test_a_new_closure_over_bookings_shows_exactly_the_bookings_it_hits(
     closure = Closure.objects.get(reason="地板维修")
     review = reverse("admin:spaces_space_closure_bookings", args=[dance_room.pk])
     assert response.status_code == 302
-    assert response.url == f"{review}?closures={closure.pk}"
+    assert response.url == f"{review}?closures={closure.pk}&saved=1"
     page = client.get(response.url)
     hits = page.context["hits"]
     assert [b.pk for b in hits[0].bookings] == [
@@ -491,3 +493,16 @@ def test_a_bad_week_shows_this_week_with_a_message(client, staff, dance_room, fr
 def test_a_missing_room_is_a_404(client, staff, db):
     client.force_login(staff)
     assert client.get(reverse("admin:spaces_space_calendar", args=[999999])).status_code == 404
+
+
+def test_a_booking_inside_a_closure_is_marked_on_the_rooms_week_with_a_way_to_handle_it(
+    client, staff, dance_room, week_of_bookings
+):
+    closure = Closure.objects.create(
+        space=dance_room, start=at(1, 8), end=at(1, 10), reason="地板维修"
+    )
+    client.force_login(staff)
+    page = client.get(reverse("admin:spaces_space_calendar", args=[dance_room.pk])).content
+    review = reverse("admin:spaces_space_closure_bookings", args=[dance_room.pk])
+    # Ahua's 9-10 falls inside; xiaomei's 10-11 does not.
+    assert page.decode().count(f"{review}?closures={closure.pk}") == 1
