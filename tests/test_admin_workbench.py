@@ -506,3 +506,29 @@ def test_a_booking_inside_a_closure_is_marked_on_the_rooms_week_with_a_way_to_ha
     review = reverse("admin:spaces_space_closure_bookings", args=[dance_room.pk])
     # Ahua's 9-10 falls inside; xiaomei's 10-11 does not.
     assert page.decode().count(f"{review}?closures={closure.pk}") == 1
+
+
+def test_the_closure_page_costs_the_same_queries_however_many_bookings_it_lists(
+    client, staff, dance_room, week_of_bookings, django_assert_max_num_queries
+):
+    client.force_login(staff)
+    closure = Closure.objects.create(
+        space=dance_room, start=at(1, 8), end=at(2, 22), reason="地板维修"
+    )
+    review = reverse("admin:spaces_space_closure_bookings", args=[dance_room.pk])
+    url = f"{review}?closures={closure.pk}"
+    # Session, user, the room, the closures, the bookings with their people and activities.
+    with django_assert_max_num_queries(5):
+        assert len(client.get(url).context["hits"][0].bookings) == 3
+    for hour in (14, 16, 18):
+        Booking.objects.create(
+            space=dance_room,
+            booked_by=make_user(f"neighbour{hour}"),
+            purpose="合唱",
+            attendees=3,
+            start=at(2, hour),
+            end=at(2, hour + 1),
+            status="approved",
+        )
+    with django_assert_max_num_queries(5):
+        assert len(client.get(url).context["hits"][0].bookings) == 6
