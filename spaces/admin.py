@@ -372,15 +372,13 @@ cancel = admin.action(
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     # Narrow columns, each value on as few lines as it needs: at a 1280 px desk the admin's
-    # two sidebars leave the list about 630 px.
+    # two sidebars leave the list about 630 px (the submission time is on a booking's page).
     list_display = [
         "room",
         "when",
         "booker",
-        "booker_address",
         "what",
         "status",
-        "created_at",
     ]
     list_filter = [
         "status",
@@ -474,9 +472,16 @@ class BookingAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("预约人"), ordering="booked_by__profile__display_name")
     def booker(self, booking):
         person = selectors.person_of(booking.booked_by)
-        if not person.phone:
-            return person.name
-        return format_html('{}<br><span class="nowrap">{}</span>', person.name, person.phone)
+        if booking.for_activity:
+            # An organiser's hold for an activity, not a resident's booking.
+            return format_html('{}<br><span class="nowrap">{}</span>', person.name, _("活动"))
+        # Name, phone, then compound and building: who to call, and where they live.
+        return format_html(
+            '{}<br><span class="nowrap">{}</span><br><span class="nowrap">{}</span>',
+            person.name,
+            person.phone or "-",
+            person.address or "-",
+        )
 
     @admin.display(description=gettext_lazy("称呼"))
     def booker_name(self, booking):
@@ -576,9 +581,8 @@ class BookingAdmin(admin.ModelAdmin):
 
 @admin.register(PendingBooking)
 class PendingBookingAdmin(BookingAdmin):
-    # Every row waits for a decision, in the order of the bookings' times: no status or
-    # submission time, so the person and what they asked for fit beside the filters.
-    list_display = [n for n in BookingAdmin.list_display if n not in ("status", "created_at")]
+    # Every row waits for a decision: no status column.
+    list_display = [n for n in BookingAdmin.list_display if n != "status"]
     list_filter = ["space__compound", ("space", RoomFilter), ("start", admin.DateFieldListFilter)]
     ordering = ["start"]
 
