@@ -845,3 +845,15 @@ def test_another_organisers_series_page_is_a_404(
     series = make_series(department, officer, category, dance_room)[0]
     client.force_login(other_officer)
     assert client.get(reverse("organiser_series_detail", args=[series.pk])).status_code == 404
+
+
+def test_staff_see_a_series_skipped_dates_in_the_admin(
+    client, staff, frozen, department, officer, category, dance_room
+):
+    from spaces.models import Closure
+
+    Closure.objects.create(space=dance_room, start=at(3, 8), end=at(3, 22), reason="地板维修")
+    series = make_series(department, officer, category, dance_room)[0]
+    client.force_login(staff)
+    page = client.get(reverse("admin:programs_series_change", args=[series.pk])).content
+    assert "2026-12-04 · 所选时间暂停开放：地板维修" in page.decode()
