@@ -8,7 +8,8 @@ from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,6 +30,7 @@ from .models import (
     Series,
     ServiceCategory,
 )
+from .selectors import series_skipped
 
 
 @admin.register(ServiceCategory)
@@ -459,9 +461,19 @@ class SeriesAdmin(admin.ModelAdmin):
         "last_date",
         "starts_at",
         "ends_at",
+        "skipped_dates",
         "created_by",
         "created_at",
     ]
+
+    @admin.display(description=gettext_lazy("跳过的日期"))
+    def skipped_dates(self, series):
+        skipped = series_skipped(series)
+        if not skipped:
+            return "-"
+        return format_html_join(
+            mark_safe("<br>"), "{} · {}", ((f"{s['date']:%Y-%m-%d}", s["reason"]) for s in skipped)
+        )
 
     @admin.display(description=gettext_lazy("星期"))
     def days(self, series):

@@ -29,6 +29,7 @@ MESSAGES = {
     "invalid_walk_ins": _("现场参加人数不能为负数。"),
     "invalid_series": _("请选择星期，并让末次日期不早于首次日期（最多 %(max)s 次）。"),
     "no_occurrences": _("所选日期范围内没有符合的日期。"),
+    "all_dates_skipped": _("所选的日期都无法安排，系列没有创建。每个日期的原因见下方。"),
     "invalid_time_range": _("结束时间必须晚于开始时间。"),
     "attendance_not_open": _("活动开始前两小时起才能点名签到。"),
 }

@@ -183,6 +183,9 @@ class Series(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The dates series_create could not hold, each {"date", "code", "params"} of the
+    # refusal, so the series' page can say why in its reader's language, long after the form.
+    skipped = models.JSONField(_("跳过的日期"), default=list, blank=True, editable=False)
 
     class Meta:
         ordering = ["-first_date"]

@@ -30,7 +30,7 @@ from .officer_forms import (
     managed_organisers,
     parse_attended,
 )
-from .selectors import series_upcoming, with_seat_counts
+from .selectors import series_skipped, series_upcoming, with_seat_counts
 
 UPCOMING_LIMIT = 50
 RECENT_LIMIT = 20
@@ -229,11 +229,11 @@ def _series(request, pk) -> Series:
 @organiser_area
 def series_new(request):
     form = SeriesForm(request.POST if request.method == "POST" else None, user=request.user)
+    skipped = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        result = _calls_service(
-            form,
-            lambda: services.series_create(
+        try:
+            series, created, skipped = services.series_create(
                 organiser=data["organiser"],
                 by=request.user,
                 space=data["space"],
@@ -244,16 +244,43 @@ def series_new(request):
                 ends_at=data["end_time"],
                 publish=data["publish"],
                 **form.details(),
-            ),
-        )
-        if result is not None:
-            series, created, skipped = result
-            return render(
-                request,
-                "programs/organiser/series_result.html",
-                {"series": series, "created": created, "skipped": skipped},
             )
-    return render(request, "programs/organiser/series_form.html", {"form": form})
+        except (ActivityError, BookingError) as error:
+            add_domain_error(form, error)
+            # Every date was refused: nothing was kept; say why for each.
+            skipped = getattr(error, "skipped", [])
+        else:
+            # Post/redirect/get: reloading the series' page never creates a second series.
+            messages.success(
+                request,
+                _("系列已创建：%(created)s 场，跳过 %(skipped)s 场。")
+                % {"created": len(created), "skipped": len(skipped)},
+            )
+            return redirect("organiser_series_detail", pk=series.pk)
+    return render(
+        request, "programs/organiser/series_form.html", {"form": form, "skipped": skipped}
+    )
+
+
+@organiser_area
+def series_detail(request, pk):
+    """A series' page: what it holds, and the dates it had to skip and why."""
+    series = _series(request, pk)
+    occurrences = with_seat_counts(
+        series.activities.select_related(
+            "space__compound", "category", "organiser", "series"
+        ).order_by("start")
+    )
+    return render(
+        request,
+        "programs/organiser/series_detail.html",
+        {
+            "series": series,
+            "occurrences": occurrences,
+            "skipped": series_skipped(series),
+            "upcoming_count": series_upcoming(series).count(),
+        },
+    )
 
 
 @organiser_area
@@ -271,17 +298,25 @@ def series_edit(request, pk):
         changes = form.series_changes()
         if not changes:
             messages.info(request, _("没有修改任何内容。"))
-            return redirect("organiser_dashboard")
+            return redirect("organiser_series_detail", pk=series.pk)
         result = _calls_service(
             form, lambda: services.series_update(series=series, by=request.user, **changes)
         )
         if result is not None:
             series, updated, skipped = result
-            return render(
+            messages.success(
                 request,
-                "programs/organiser/series_result.html",
-                {"series": series, "created": updated, "skipped": skipped, "editing": True},
+                _("系列已修改：%(updated)s 场，未能修改 %(skipped)s 场。")
+                % {"updated": len(updated), "skipped": len(skipped)},
             )
+            # The occurrences that kept their old time or settings, each with its reason.
+            for item in skipped:
+                messages.warning(
+                    request,
+                    _("%(date)s 这一场未能修改，保持原样：%(reason)s")
+                    % {"date": f"{item['date']:%Y-%m-%d}", "reason": item["reason"]},
+                )
+            return redirect("organiser_series_detail", pk=series.pk)
     return render(
         request,
         "programs/organiser/series_form.html",

@@ -18,7 +18,9 @@ from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from lixiong.timeutil import LOCAL_TZ
+from spaces.errors import BookingError
 
+from .errors import ActivityError
 from .models import Activity, Registration, Series
 
 
@@ -255,3 +257,18 @@ def compound_upcoming_activities(compound_id: int, *, now: datetime | None = Non
             .select_related("space", "organiser")
         ).order_by("start")[:limit]
     )
+
+
+def series_skipped(series: Series) -> list[dict]:
+    """The dates series_create could not hold, each with the reason in the reader's language:
+    {"date": date, "reason": str}."""
+    dates = []
+    for entry in series.skipped or []:
+        code, params = entry.get("code", ""), entry.get("params") or {}
+        error_class = BookingError if code in BookingError.messages else ActivityError
+        try:
+            reason = error_class(code, **params).message
+        except (KeyError, TypeError, ValueError):
+            reason = code  # a refusal whose wording has since gone: its code, not a 500
+        dates.append({"date": date.fromisoformat(entry["date"]), "reason": reason})
+    return dates

@@ -288,7 +288,9 @@ def series_create(
     **fields,
 ) -> tuple[Series, list[Activity], list[dict]]:
     """Create one activity per chosen weekday between two dates. Occurrences whose room is
-    taken (or closed, or shut) are skipped and listed with the reason, never silently dropped."""
+    taken (or closed, or shut) are skipped and listed with the reason, never silently dropped,
+    and kept on the series (`Series.skipped`) for its page. When every date is skipped nothing
+    is created: ActivityError("all_dates_skipped") carries the list as `.skipped`."""
     _require_manager(by, organiser)
     weekdays = sorted({int(d) for d in weekdays if 0 <= int(d) <= 6})
     if not weekdays or last_date < first_date or starts_at >= ends_at:
@@ -329,8 +331,32 @@ def series_create(
                         )
                     )
             except BookingError as error:
-                skipped.append({"date": day, "code": error.code, "reason": error.message})
+                skipped.append(
+                    {
+                        "date": day,
+                        "code": error.code,
+                        "params": error.params,
+                        "reason": error.message,
+                    }
+                )
+        if not created:
+            # Nothing to run: no empty series is left behind. The organiser is told why
+            # each date was refused (`skipped`), and the transaction rolls back.
+            refusal = ActivityError("all_dates_skipped")
+            refusal.skipped = skipped
+            raise refusal
+        if skipped:
+            series.skipped = [
+                {"date": s["date"].isoformat(), "code": s["code"], "params": _plain(s["params"])}
+                for s in skipped
+            ]
+            series.save(update_fields=["skipped"])
     return series, created, skipped
+
+
+def _plain(params: dict) -> dict:
+    """A refusal's parameters as JSON keeps them: numbers stay numbers, the rest text."""
+    return {k: v if isinstance(v, int | float) else str(v) for k, v in params.items()}
 
 
 def series_cancel(*, series: Series | int, by, reason: str = "") -> list[Activity]:

@@ -41,6 +41,11 @@ urlpatterns = [
     ),
     path("organiser/series/new/", officer_views.series_new, name="organiser_series_new"),
     path(
+        "organiser/series/<int:pk>/",
+        officer_views.series_detail,
+        name="organiser_series_detail",
+    ),
+    path(
         "organiser/series/<int:pk>/edit/",
         officer_views.series_edit,
         name="organiser_series_edit",

@@ -451,3 +451,178 @@ def free_rooms(
         room.in_home_compound = home is not None and room.compound_id == home
     # A stable sort: within each group the rooms keep Space's ordering.
     return sorted(allowed, key=lambda room: not room.in_home_compound)
+
+
+# --- staff: who booked, and a room's week ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """What staff see of a resident: the profile page promises them this much."""
+
+    name: str
+    phone: str
+    compound: str
+    building: str
+
+    @property
+    def address(self) -> str:
+        return " ".join(part for part in (self.compound, self.building) if part)
+
+
+# The profile is reached through its relation by name: spaces imports no app above it.
+PERSON_RELATED = ("booked_by__profile__compound",)
+
+
+def person_of(user) -> Person:
+    """The booker's display name (the account's name when the profile has none), phone,
+    compound and building. Fetch bookings with select_related(*PERSON_RELATED) so a list
+    of them costs no query a row."""
+    profile = getattr(user, "profile", None)
+    name = getattr(profile, "display_name", "") or user.get_full_name() or user.get_username()
+    compound = getattr(profile, "compound", None)
+    return Person(
+        name=name,
+        phone=getattr(profile, "phone", ""),
+        compound=compound.name if compound is not None else "",
+        building=getattr(profile, "building_unit", ""),
+    )
+
+
+@dataclass
+class ClosureHits:
+    """What one closure falls on: residents' bookings staff may cancel with its reason, and
+    activity holds, which only the activity's own cancellation may free."""
+
+    closure: Closure
+    bookings: list
+    holds: list
+
+
+def closure_hits(*, space: Space, closure_ids, now: datetime | None = None) -> list[ClosureHits]:
+    """The room's closures among `closure_ids` (others' ids are ignored) with the active
+    bookings they overlap that have not started: those can still be cancelled. A booking hit
+    by two closures is listed under the first. Cancelled bookings drop out, so a closure
+    whose bookings were handled has nothing left to show. Two queries."""
+    now = now or timezone.now()
+    closures = list(
+        space.closures.filter(pk__in=list(closure_ids), end__gt=now).order_by("start", "pk")
+    )
+    if not closures:
+        return []
+    overlap = Q()
+    for closure in closures:
+        overlap |= Q(start__lt=closure.end, end__gt=closure.start)
+    bookings = list(
+        Booking.objects.active()
+        .filter(space=space, start__gt=now)
+        .filter(overlap)
+        .select_related(*PERSON_RELATED, "activity")
+        .order_by("start")
+    )
+    hits, seen = [], set()
+    for closure in closures:
+        hit = ClosureHits(closure=closure, bookings=[], holds=[])
+        for booking in bookings:
+            if booking.pk in seen or not (
+                booking.start < closure.end and closure.start < booking.end
+            ):
+                continue
+            seen.add(booking.pk)
+            booking.person = person_of(booking.booked_by)
+            (hit.holds if booking.for_activity else hit.bookings).append(booking)
+        if hit.bookings or hit.holds:
+            hits.append(hit)
+    return hits
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    kind: str  # "booking", "hold", "closure", "partner_window"
+    start: datetime
+    end: datetime
+    label: str
+    booking: Booking | None = None
+    person: Person | None = None
+    # For a booking: the closure it falls in, which staff have yet to deal with.
+    closed_by: Closure | None = None
+
+    @property
+    def hours(self) -> str:
+        start, end = self.start.astimezone(LOCAL_TZ), self.end.astimezone(LOCAL_TZ)
+        # A stretch that runs to midnight ends at 24:00 of its day, not at 00:00.
+        until = "24:00" if end.time() == datetime.min.time() else f"{end:%H:%M}"
+        return f"{start:%H:%M}–{until}"
+
+
+def room_week(*, space: Space, first_day: date) -> list[dict]:
+    """Staff's view of a room's seven days from `first_day`: for each day its opening hours
+    and, in time order, the active bookings (with the person, and the closure they fall in if
+    any), activity holds (with the activity's title), closures (with the reason) and partner
+    windows. Four queries."""
+    range_start = datetime.combine(first_day, datetime.min.time(), tzinfo=LOCAL_TZ)
+    range_end = range_start + timedelta(days=7)
+    hours = list(space.opening_hours.all())
+    windows = list(space.partner_windows.all())
+    closures = list(space.closures.filter(start__lt=range_end, end__gt=range_start))
+    bookings = list(
+        Booking.objects.active()
+        .overlapping(range_start, range_end, space=space)
+        .select_related(*PERSON_RELATED, "activity")
+        .order_by("start")
+    )
+    entries = [CalendarEntry("closure", c.start, c.end, c.reason) for c in closures]
+    for booking in bookings:
+        if booking.for_activity:
+            activity = getattr(booking, "activity", None)
+            title = activity.title if activity is not None else booking.purpose
+            entries.append(CalendarEntry("hold", booking.start, booking.end, title, booking))
+        else:
+            person = person_of(booking.booked_by)
+            closed_by = next(
+                (c for c in closures if c.start < booking.end and booking.start < c.end), None
+            )
+            entries.append(
+                CalendarEntry(
+                    "booking",
+                    booking.start,
+                    booking.end,
+                    booking.purpose,
+                    booking,
+                    person,
+                    closed_by,
+                )
+            )
+    days = []
+    for offset in range(7):
+        day = first_day + timedelta(days=offset)
+        day_start = datetime.combine(day, datetime.min.time(), tzinfo=LOCAL_TZ)
+        day_end = day_start + timedelta(days=1)
+        day_entries = [
+            CalendarEntry("partner_window", *w.bounds_on(day), w.holder)
+            for w in windows
+            if w.weekday == day.weekday()
+        ]
+        for entry in entries:
+            if entry.start < day_end and day_start < entry.end:
+                # A closure over several days shows on each, within the day.
+                day_entries.append(
+                    CalendarEntry(
+                        entry.kind,
+                        max(entry.start, day_start).astimezone(LOCAL_TZ),
+                        min(entry.end, day_end).astimezone(LOCAL_TZ),
+                        entry.label,
+                        entry.booking,
+                        entry.person,
+                        entry.closed_by,
+                    )
+                )
+        day_entries.sort(key=lambda e: (e.start, e.end))
+        days.append(
+            {
+                "date": day,
+                "opening": space.opening_ranges_on(day, hours),
+                "entries": day_entries,
+            }
+        )
+    return days

@@ -381,11 +381,14 @@ def test_a_series_with_a_clash_lists_the_skipped_date_with_the_reason(
     response = officer_client.post(
         reverse("organiser_series_new"), series_data(department, category, dance_room)
     )
-    assert response.status_code == 200
+    series = Series.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("organiser_series_detail", args=[series.pk])
+    response = officer_client.get(response.url)
     page = response.content.decode()
+    assert "系列已创建：3 场，跳过 1 场" in page
     assert "跳过的日期" in page
     assert "2026-12-09" in page and "这个时段已被预约" in page
-    series = Series.objects.get()
     starts = sorted(a.start for a in series.activities.all())
     assert starts == [at(1, 14), at(3, 14), at(10, 14)]
     assert [s["date"].isoformat() for s in response.context["skipped"]] == ["2026-12-09"]
@@ -432,8 +435,8 @@ def test_a_series_created_with_a_price_and_age_range_carries_them_to_every_occur
         audience="小学生",
         offer_hours="6",
     )
-    response = officer_client.post(reverse("organiser_series_new"), data)
-    assert len(response.context["created"]) == 4
+    response = officer_client.post(reverse("organiser_series_new"), data, follow=True)
+    assert len(response.context["occurrences"]) == 4
     stored = Activity.objects.values_list(
         "price_fen",
         "market_price_fen",
@@ -480,9 +483,9 @@ def test_editing_a_series_capacity_and_time_updates_every_upcoming_occurrence(
     assert (form.initial["start_time"], form.initial["capacity"]) == (time(19), 10)
     data = edit_data(form) | {"capacity": "12", "start_time": "20:00", "end_time": "21:30"}
     response = officer_client.post(url, data)
-    assert response.status_code == 200
-    page = response.content.decode()
-    assert "已修改 2 场，未能修改 0 场" in page
+    assert response.url == reverse("organiser_series_detail", args=[series.pk])
+    page = officer_client.get(response.url).content.decode()
+    assert "系列已修改：2 场，未能修改 0 场" in page
     series.refresh_from_db()
     assert (series.starts_at, series.ends_at) == (time(20), time(21, 30))
     for activity in Activity.objects.select_related("booking"):
@@ -523,11 +526,12 @@ def test_an_occurrence_whose_room_is_taken_at_the_new_time_is_listed_and_keeps_i
     )
     url = reverse("organiser_series_edit", args=[series.pk])
     data = edit_data(officer_client.get(url).context["form"])
-    response = officer_client.post(url, data | {"start_time": "20:00", "end_time": "21:00"})
+    response = officer_client.post(
+        url, data | {"start_time": "20:00", "end_time": "21:00"}, follow=True
+    )
     page = response.content.decode()
-    assert "已修改 1 场，未能修改 1 场" in page
-    assert "未能修改的场次" in page and "2026-12-11" in page and "这个时段已被预约" in page
-    assert [s["activity"].pk for s in response.context["skipped"]] == [created[1].pk]
+    assert "系列已修改：1 场，未能修改 1 场" in page
+    assert "2026-12-11 这一场未能修改，保持原样：这个时段已被预约" in page
     kept = Activity.objects.get(pk=created[1].pk)
     assert (kept.start, kept.booking.start, kept.booking.status) == (
         at(10, 19),
@@ -744,3 +748,112 @@ def test_garbage_input_never_gives_a_server_error(
         response = officer_client.post(url, data)
         assert response.status_code < 500, (url, data)
     assert officer_client.get(reverse("organiser_check_in", args=["nope"])).status_code == 404
+
+
+# --- series pages follow post/redirect/get ---------------------------------------------------
+
+
+def test_reloading_a_new_series_page_never_creates_a_second_series(
+    officer_client, frozen, department, category, dance_room
+):
+    response = officer_client.post(
+        reverse("organiser_series_new"), series_data(department, category, dance_room)
+    )
+    assert response.status_code == 302
+    series_page = response.url
+    for _reload in range(3):
+        page = officer_client.get(series_page)
+        assert page.status_code == 200
+        assert "亲子阅读" in page.content.decode()
+    assert Series.objects.count() == 1
+    assert Activity.objects.count() == 4
+
+
+def test_a_series_page_shows_its_skipped_dates_and_why_long_after_it_was_created(
+    officer_client, frozen, department, category, dance_room, compound
+):
+    from spaces.models import Closure
+
+    Closure.objects.create(space=dance_room, start=at(3, 8), end=at(3, 22), reason="地板维修")
+    officer_client.post(
+        reverse("organiser_series_new"), series_data(department, category, dance_room)
+    )
+    series = Series.objects.get()
+    assert series.skipped == [
+        {"date": "2026-12-04", "code": "closed", "params": {"reason": "地板维修"}}
+    ]
+    page = officer_client.get(reverse("organiser_series_detail", args=[series.pk]))
+    html = page.content.decode()
+    assert "2026-12-04" in html and "所选时间暂停开放：地板维修" in html
+    # In the organiser's other language too: the reason is kept as its code, not as text.
+    officer_client.cookies.load({"django_language": "en"})
+    html = officer_client.get(reverse("organiser_series_detail", args=[series.pk])).content
+    assert "地板维修" in html.decode() and "所选时间暂停开放" not in html.decode()
+
+
+def test_a_series_whose_every_date_is_skipped_is_not_kept_and_says_why_for_each_date(
+    officer_client, frozen, department, category, dance_room, resident
+):
+    from spaces.models import Closure
+
+    Closure.objects.create(space=dance_room, start=at(1, 0), end=at(4, 0), reason="地板维修")
+    booking_create(  # Wednesday 2026-12-09 14:00
+        space=dance_room,
+        booked_by=resident,
+        start=at(8, 14),
+        end=at(8, 15),
+        purpose="排练",
+        attendees=3,
+    )
+    booking_create(  # Friday 2026-12-11 14:00
+        space=dance_room,
+        booked_by=resident,
+        start=at(10, 14),
+        end=at(10, 15),
+        purpose="排练",
+        attendees=3,
+    )
+    response = officer_client.post(
+        reverse("organiser_series_new"), series_data(department, category, dance_room)
+    )
+    assert response.status_code == 200
+    assert not Series.objects.exists()
+    assert not Activity.objects.exists()
+    page = response.content.decode()
+    assert "系列没有创建" in page
+    for day, reason in (
+        ("2026-12-02", "地板维修"),
+        ("2026-12-04", "地板维修"),
+        ("2026-12-09", "这个时段已被预约"),
+        ("2026-12-11", "这个时段已被预约"),
+    ):
+        assert day in page
+        assert reason in page
+    assert [s["date"].isoformat() for s in response.context["skipped"]] == [
+        "2026-12-02",
+        "2026-12-04",
+        "2026-12-09",
+        "2026-12-11",
+    ]
+    # The form keeps what the officer typed, to try another time or room.
+    assert response.context["form"]["title"].value() == "亲子阅读"
+
+
+def test_another_organisers_series_page_is_a_404(
+    client, frozen, department, officer, category, dance_room, other_officer
+):
+    series = make_series(department, officer, category, dance_room)[0]
+    client.force_login(other_officer)
+    assert client.get(reverse("organiser_series_detail", args=[series.pk])).status_code == 404
+
+
+def test_staff_see_a_series_skipped_dates_in_the_admin(
+    client, staff, frozen, department, officer, category, dance_room
+):
+    from spaces.models import Closure
+
+    Closure.objects.create(space=dance_room, start=at(3, 8), end=at(3, 22), reason="地板维修")
+    series = make_series(department, officer, category, dance_room)[0]
+    client.force_login(staff)
+    page = client.get(reverse("admin:programs_series_change", args=[series.pk])).content
+    assert "2026-12-04 · 所选时间暂停开放：地板维修" in page.decode()

@@ -129,14 +129,28 @@ def test_every_resident_page_is_complete_in_english(client, frozen, english_comm
 
 
 def test_the_staff_admin_is_complete_in_english(client, frozen, english_community):
+    from spaces.models import Closure
+
     dance, _ = english_community
+    request = booking_create(
+        space=dance,
+        booked_by=make_user("ahua"),
+        start=at(1, 9),
+        end=at(1, 10),
+        purpose="Rehearsal",
+        attendees=3,
+    )
+    closure = Closure.objects.create(space=dance, start=at(1, 8), end=at(1, 12), reason="Repairs")
     client.force_login(make_user("staff", staff=True))
     client.cookies["django_language"] = "en"
     for url in [
         reverse("admin:index"),
         reverse("admin:spaces_booking_changelist"),
         reverse("admin:spaces_pendingbooking_changelist"),
+        reverse("admin:spaces_pendingbooking_change", args=[request.pk]),
         reverse("admin:spaces_space_change", args=[dance.pk]),
+        reverse("admin:spaces_space_calendar", args=[dance.pk]),
+        reverse("admin:spaces_space_closure_bookings", args=[dance.pk]) + f"?closures={closure.pk}",
         reverse("admin:spaces_visit_changelist"),
         reverse("admin:residents_profile_changelist"),
     ]:
@@ -203,6 +217,7 @@ def test_the_activity_and_organiser_pages_are_complete_in_english(
             reverse("organiser_roster", args=[activity.pk]),
             reverse("organiser_series_new"),
             reverse("organiser_series_edit", args=[series.pk]),
+            reverse("organiser_series_detail", args=[series.pk]),
             reverse("organiser_activity_cancel", args=[activity.pk]),
             reverse("organiser_check_in", args=[seat.checkin_token]),
         ],
