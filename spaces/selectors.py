@@ -244,3 +244,82 @@ def bookings_of(user, *, upcoming: bool):
     if upcoming:
         return qs.filter(end__gt=now).order_by("start")
     return qs.filter(Q(end__lte=now)).order_by("-start")
+
+
+# --- the staff's day board ------------------------------------------------------------------
+
+
+@dataclass
+class BoardRoom:
+    """One room's day as the staff's day board draws it: what is there, not what a resident
+    could book (that is `rooms_slots`)."""
+
+    space: Space
+    opening: list  # the day's opening ranges, aware
+    bookings: list  # active bookings touching the day, each with `person` (a display name)
+    closures: list
+    windows: list  # (start, end, partner) on the day
+    visits: int | None = None  # a walk-in room's head count that day
+
+
+def _person_name(user) -> str:
+    # residents.models.display_name_of, which `spaces` may not import (apps depend downward);
+    # the profile comes with the booking's select_related, so this costs no query.
+    profile = getattr(user, "profile", None)
+    if profile is not None and profile.display_name:
+        return profile.display_name
+    return user.get_full_name() or user.get_username()
+
+
+def day_board(*, spaces, day: date) -> list[BoardRoom]:
+    """Every room's day for the staff: opening hours, partner windows, closures, active
+    bookings (with the person's name) and, for walk-in rooms, the day's visits. Six queries
+    at most, however many rooms."""
+    spaces = list(spaces)
+    space_ids = [space.pk for space in spaces]
+    day_start = datetime.combine(day, datetime.min.time(), tzinfo=LOCAL_TZ)
+    day_end = day_start + timedelta(days=1)
+    if not spaces:
+        return []
+    rooms = {space.pk: BoardRoom(space, [], [], [], []) for space in spaces}
+    hours: dict[int, list] = {pk: [] for pk in space_ids}
+    for opening in OpeningHours.objects.filter(space_id__in=space_ids, weekday=day.weekday()):
+        hours[opening.space_id].append(opening)
+    for space in spaces:
+        rooms[space.pk].opening = space.opening_ranges_on(day, hours[space.pk])
+    windows = PartnerWindow.objects.filter(space_id__in=space_ids, weekday=day.weekday())
+    for window in windows.order_by("opens"):
+        rooms[window.space_id].windows.append((*window.bounds_on(day), window.holder))
+    closures = Closure.objects.filter(space_id__in=space_ids, start__lt=day_end, end__gt=day_start)
+    for closure in closures:
+        rooms[closure.space_id].closures.append(closure)
+    bookings = (
+        active_bookings_between(space_ids, day_start, day_end)
+        .select_related("booked_by__profile")
+        .order_by("start")
+    )
+    for booking in bookings:
+        booking.person = _person_name(booking.booked_by)
+        rooms[booking.space_id].bookings.append(booking)
+    walk_in_ids = [space.pk for space in spaces if space.is_walk_in]
+    if walk_in_ids:
+        for room in walk_in_ids:
+            rooms[room].visits = 0
+        visits = (
+            Visit.objects.filter(
+                space_id__in=walk_in_ids, visited_at__gte=day_start, visited_at__lt=day_end
+            )
+            .values("space_id")
+            .annotate(total=Sum("head_count"))
+        )
+        for row in visits:
+            rooms[row["space_id"]].visits = row["total"]
+    return [rooms[pk] for pk in space_ids]
+
+
+def pending_requests_count(now: datetime | None = None) -> int:
+    """How many requests wait for staff: pending bookings that have not started (a request
+    whose time has passed can no longer be approved). One COUNT on the (status, start) index."""
+    return Booking.objects.filter(
+        status=Booking.Status.PENDING, start__gt=now or timezone.now()
+    ).count()

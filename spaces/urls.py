@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import staff_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,4 +11,9 @@ urlpatterns = [
     path("spaces/<int:pk>/head-count/", views.space_head_count, name="space_head_count"),
     path("bookings/", views.my_bookings, name="my_bookings"),
     path("bookings/<int:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
+    path("staff/day/", staff_views.day_board, name="staff_day"),
+    path(
+        "staff/day/bookings/<int:pk>/approve/", staff_views.board_approve, name="staff_day_approve"
+    ),
+    path("staff/day/bookings/<int:pk>/reject/", staff_views.board_reject, name="staff_day_reject"),
 ]
