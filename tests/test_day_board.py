@@ -64,8 +64,8 @@ def test_the_board_shows_each_kind_of_block_with_its_words(
     html = _board(client).content.decode()
 
     assert "绿地香颂公馆" in html and "舞蹈室" in html
-    assert "09:00–10:00</span> 阿华姐 · 12人 <span class=\"state\">已通过</span>" in html
-    assert "阿华姐 · 6人</a> <strong class=\"state\">待审批</strong>" in html
+    assert '09:00–10:00</span> 阿华姐 · 12人 <span class="state">已通过</span>' in html
+    assert '阿华姐 · 6人</a> <strong class="state">待审批</strong>' in html
     assert "活动：社区合唱排练" in html
     assert "暂停开放：地板维修" in html
     assert "机构课程：青少宫培训机构" in html
@@ -117,7 +117,7 @@ def test_htmx_approval_answers_with_the_board_alone(client, frozen, staff, pendi
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith('<section id="day-board"')
-    assert "已通过：舞蹈室" in html and "阿华姐 · 8人 <span class=\"state\">已通过</span>" in html
+    assert "已通过：舞蹈室" in html and '阿华姐 · 8人 <span class="state">已通过</span>' in html
 
 
 def test_rejecting_without_a_reason_says_so_and_leaves_the_request_waiting(
