@@ -12,8 +12,5 @@ urlpatterns = [
     path("bookings/", views.my_bookings, name="my_bookings"),
     path("bookings/<int:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
     path("staff/day/", staff_views.day_board, name="staff_day"),
-    path(
-        "staff/day/bookings/<int:pk>/approve/", staff_views.board_approve, name="staff_day_approve"
-    ),
-    path("staff/day/bookings/<int:pk>/reject/", staff_views.board_reject, name="staff_day_reject"),
+    path("staff/day/bookings/<int:pk>/", staff_views.board_decide, name="staff_day_decide"),
 ]

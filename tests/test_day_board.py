@@ -93,8 +93,8 @@ def test_a_pending_request_is_approved_from_the_board_and_the_board_says_so(
     assert "阿华姐" in _board(client).content.decode()
 
     response = client.post(
-        reverse("staff_day_approve", args=[pending.pk]),
-        {"date": WEDNESDAY.isoformat()},
+        reverse("staff_day_decide", args=[pending.pk]),
+        {"date": WEDNESDAY.isoformat(), "decision": "approve"},
         follow=True,
     )
 
@@ -110,8 +110,8 @@ def test_a_pending_request_is_approved_from_the_board_and_the_board_says_so(
 def test_htmx_approval_answers_with_the_board_alone(client, frozen, staff, pending):
     client.force_login(staff)
     response = client.post(
-        reverse("staff_day_approve", args=[pending.pk]),
-        {"date": WEDNESDAY.isoformat()},
+        reverse("staff_day_decide", args=[pending.pk]),
+        {"date": WEDNESDAY.isoformat(), "decision": "approve"},
         HTTP_HX_REQUEST="true",
     )
     html = response.content.decode()
@@ -125,8 +125,8 @@ def test_rejecting_without_a_reason_says_so_and_leaves_the_request_waiting(
 ):
     client.force_login(staff)
     response = client.post(
-        reverse("staff_day_reject", args=[pending.pk]),
-        {"date": WEDNESDAY.isoformat(), "reason": "  "},
+        reverse("staff_day_decide", args=[pending.pk]),
+        {"date": WEDNESDAY.isoformat(), "decision": "reject", "reason": "  "},
         follow=True,
     )
     assert "请填写原因。" in response.content.decode()
@@ -139,8 +139,8 @@ def test_rejecting_with_a_reason_rejects_it_and_queues_the_residents_mail(
 ):
     client.force_login(staff)
     response = client.post(
-        reverse("staff_day_reject", args=[pending.pk]),
-        {"date": WEDNESDAY.isoformat(), "reason": "当天有消防检查"},
+        reverse("staff_day_decide", args=[pending.pk]),
+        {"date": WEDNESDAY.isoformat(), "decision": "reject", "reason": "当天有消防检查"},
         HTTP_HX_REQUEST="true",
     )
     assert "已驳回：舞蹈室 12-02 15:00–16:00。已通知居民。" in response.content.decode()
@@ -154,7 +154,9 @@ def test_a_decision_the_service_refuses_is_shown_as_a_message(client, frozen, st
     client.force_login(staff)
     Closure.objects.create(space=pending.space, start=at(1, 14), end=at(1, 18), reason="停电")
     response = client.post(
-        reverse("staff_day_approve", args=[pending.pk]), {"date": "2026-12-02"}, follow=True
+        reverse("staff_day_decide", args=[pending.pk]),
+        {"date": "2026-12-02", "decision": "approve"},
+        follow=True,
     )
     assert "所选时间暂停开放：停电" in response.content.decode()
     pending.refresh_from_db()
@@ -163,7 +165,10 @@ def test_a_decision_the_service_refuses_is_shown_as_a_message(client, frozen, st
 
 def test_a_decision_on_a_booking_that_does_not_exist_is_not_found(client, frozen, staff):
     client.force_login(staff)
-    assert client.post(reverse("staff_day_approve", args=[999999])).status_code == 404
+    assert (
+        client.post(reverse("staff_day_decide", args=[999999]), {"decision": "approve"}).status_code
+        == 404
+    )
 
 
 def _plain_staff(username, *permissions):
@@ -184,7 +189,9 @@ def test_staff_who_cannot_decide_and_residents_get_the_403_page(client, frozen, 
         response = _board(client)
         assert response.status_code == 403
         assert "没有权限" in response.content.decode()
-        refused = client.post(reverse("staff_day_approve", args=[pending.pk]))
+        refused = client.post(
+            reverse("staff_day_decide", args=[pending.pk]), {"decision": "approve"}
+        )
         assert refused.status_code == 403
     pending.refresh_from_db()
     assert pending.status == Booking.Status.PENDING
@@ -218,6 +225,28 @@ def test_a_bad_date_or_compound_falls_back_with_a_word_not_an_error(
     html = response.content.decode()
     assert response.status_code == 200
     assert notice in html and "舞蹈室" in html
+
+
+def test_a_forged_decision_is_refused_with_a_message(client, frozen, staff, pending):
+    client.force_login(staff)
+    url = reverse("staff_day_decide", args=[pending.pk])
+    response = client.post(url, {"decision": "delete", "date": "2026-12-02"}, follow=True)
+    assert response.status_code == 200 and "delete" in response.content.decode()
+    response = client.post(url, {"decision": "reject", "reason": "x" * 301}, follow=True)
+    assert "300" in response.content.decode()
+    pending.refresh_from_db()
+    assert pending.status == Booking.Status.PENDING
+
+
+def test_a_name_or_purpose_with_markup_or_braces_is_shown_as_text(
+    client, frozen, staff, dance_room, resident
+):
+    Profile.objects.create(user=resident, display_name="<b>{n}</b>")
+    _book(dance_room, resident, at(1, 9), purpose="{0}<script>", status=Booking.Status.PENDING)
+    client.force_login(staff)
+    html = _board(client).content.decode()
+    assert "&lt;b&gt;{n}&lt;/b&gt; · 8人" in html and "{0}&lt;script&gt;" in html
+    assert "<script>" not in html.split("</head>")[1]
 
 
 def test_a_nul_byte_in_the_query_is_refused_as_bad_input(client, frozen, staff):
@@ -278,7 +307,7 @@ def test_the_nav_and_the_admin_index_count_the_requests_that_wait(
     admin = client.get(reverse("admin:index")).content.decode()
     assert "场地日程看板" in admin and "2 个预约待审批" in admin
 
-    client.post(reverse("staff_day_approve", args=[pending.pk]))
+    client.post(reverse("staff_day_decide", args=[pending.pk]), {"decision": "approve"})
 
     assert "1 个待审批" in client.get("/").content.decode()
 
