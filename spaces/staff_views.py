@@ -150,7 +150,7 @@ def _board_body(rooms, axis_start: datetime, columns: int) -> str:
             compound_id = room.space.compound_id
             out.append(
                 f'<tbody><tr class="compound-row"><th scope="rowgroup" colspan="{columns + 1}">'
-                f"{escape(room.space.compound.name)}</th></tr>"
+                f'<span class="compound-name">{escape(room.space.compound.name)}</span></th></tr>'
             )
         out.append(
             f"<tr>{_room_heading(room, words)}{_row_cells(room, axis_start, columns, words)}</tr>"
