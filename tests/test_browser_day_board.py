@@ -2,6 +2,7 @@
 request, approves it from the board (in place, by htmx) and sees it approved."""
 
 import os
+import re
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -77,3 +78,7 @@ def test_staff_approve_a_pending_request_from_the_day_board(
     # see test_browser_journey).
     page.reload()
     expect(page.locator("td.c.booking")).to_contain_text("已通过")
+
+    # It prints on A4 landscape: 297 x 210 mm is 842 x 595 points.
+    pdf = page.pdf(prefer_css_page_size=True)
+    assert re.search(rb"/MediaBox \[0 0 841\.9\d* 594\.9\d*\]", pdf)

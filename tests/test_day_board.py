@@ -317,3 +317,15 @@ def test_people_who_cannot_decide_see_no_board_link_and_no_count(client, frozen,
         client.force_login(user)
         home = client.get("/").content.decode()
         assert reverse("staff_day") not in home and "待审批" not in home
+
+
+def test_a_busy_days_requests_fold_away_and_a_quiet_days_stay_open(
+    client, frozen, staff, compound, named_resident
+):
+    client.force_login(staff)
+    _rooms(compound, 3, named_resident)
+    assert '<details class="board-requests no-print" open>' in _board(client).content.decode()
+    _rooms(compound, 9, named_resident, first=3)
+    html = _board(client).content.decode()
+    assert '<details class="board-requests no-print">' in html
+    assert "这一天待审批的请求：12 个" in html
