@@ -171,7 +171,6 @@ def _requests_list(request, pending, day: date, compound) -> str:
     if compound is not None:
         hidden += f'<input type="hidden" name="compound" value="{compound.pk}">'
     pending_word = escape(_("待审批"))
-    purpose_word = escape(_("用途"))
     approve_word = escape(_("通过"))
     reject_word = escape(_("驳回"))
     reason_label = escape(_("驳回原因（居民会收到）"))
@@ -186,7 +185,8 @@ def _requests_list(request, pending, day: date, compound) -> str:
             f'<span class="badge pending">{pending_word}</span> '
             f"<strong>{_hm(b.start)}–{_hm(b.end)}</strong> "
             f"{escape(room.compound.name)} · {escape(room.name)}</p>"
-            f"<p>{escape(b.person)} · {escape(people)} · {purpose_word}：{escape(b.purpose)}</p>"
+            f"<p>{escape(b.person)} · {escape(people)} · "
+            f"{escape(_('用途：%(purpose)s') % {'purpose': b.purpose})}</p>"
         )
         if not decidable:
             out.append(f'{head}<p class="muted">{too_late}</p></li>')
