@@ -315,6 +315,7 @@ def board_decide(request, pk):
     if request.htmx:
         context = _board_context(request, request.POST)
         context["notices"] = [(error, "error")] if error else [(done, "success")]
+        context["oob"] = True  # and the nav's count, which a decision changes
         return render(request, "spaces/_day_board.html", context)
     if error:
         messages.error(request, error)

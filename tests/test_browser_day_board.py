@@ -74,6 +74,7 @@ def test_staff_approve_a_pending_request_from_the_day_board(
     expect(page.locator("td.c.booking")).to_contain_text("阿华姐 · 12人 已通过")
     assert page.locator("td.c.pending").count() == 0
     expect(page.locator(".board-requests h2")).to_contain_text("0 个")
+    expect(page.locator("#pending-requests-badge")).to_be_empty()
     # Stored, not only drawn: a reload shows it approved (no database read from this thread,
     # see test_browser_journey).
     page.reload()

@@ -118,6 +118,8 @@ def test_htmx_approval_answers_with_the_board_alone(client, frozen, staff, pendi
     assert response.status_code == 200
     assert html.lstrip().startswith('<section id="day-board"')
     assert "已通过：舞蹈室" in html and '阿华姐 · 8人 <span class="state">已通过</span>' in html
+    # The nav's count follows, out of band: no request waits any more.
+    assert '<span id="pending-requests-badge" hx-swap-oob="true"></span>' in html
 
 
 def test_rejecting_without_a_reason_says_so_and_leaves_the_request_waiting(
