@@ -360,6 +360,69 @@ def measure_pages(repeat: int = 9) -> list[dict]:
     return results
 
 
+def measure_day_board(repeat: int = 9) -> list[dict]:
+    """Issue 7: the staff's day board and the all-rooms availability API for tomorrow (a day
+    with pending requests), every room of the community. Beside each, its ceiling measured in
+    the same run: the same SQL statements the request ran, executed raw (median of `repeat`),
+    so "server ms / SQL ms" says how much of the time is Python and templates."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from lixiong.timeutil import local_today
+    from spaces.models import Booking
+
+    admin = get_user_model().objects.get(username="benchadmin")
+    tomorrow = local_today() + timedelta(days=1)
+    rows = []
+    for label, url, user in [
+        ("day board, every room", f"/staff/day/?date={tomorrow}", admin),
+        ("availability API, every room, 1 day", f"/api/v1/availability/?date={tomorrow}", None),
+    ]:
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        client.get(url)  # warm-up
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        statements = [q["sql"] for q in queries.captured_queries]
+        timings, cpu_timings, sql_timings = [], [], []
+        for _ in range(repeat):
+            began, cpu_began = time.perf_counter(), time.process_time()
+            client.get(url)
+            timings.append(time.perf_counter() - began)
+            cpu_timings.append(time.process_time() - cpu_began)
+            began = time.perf_counter()
+            with connection.cursor() as cursor:
+                for sql in statements:
+                    cursor.execute(sql)
+                    if cursor.description is not None:
+                        cursor.fetchall()
+            sql_timings.append(time.perf_counter() - began)
+        day = Booking.objects.filter(start__date=tomorrow)
+        rows.append(
+            {
+                "page": label,
+                "status": response.status_code,
+                "queries": len(statements),
+                "median_ms": statistics.median(timings) * 1000,
+                "cpu_ms": statistics.median(cpu_timings) * 1000,
+                "sql_ms": statistics.median(sql_timings) * 1000,
+                "bytes": len(response.content),
+                "bookings": day.filter(status__in=ACTIVE).count(),
+                "pending": day.filter(status="pending").count(),
+            }
+        )
+        say(
+            f"  {label}: {rows[-1]['queries']} queries, {rows[-1]['median_ms']:.1f} ms "
+            f"(SQL {rows[-1]['sql_ms']:.1f} ms)"
+        )
+    return rows
+
+
 def overlapping_active_bookings() -> int:
     """Active bookings that overlap an earlier active booking of the same room."""
     from django.db import connection
@@ -384,7 +447,30 @@ def overlapping_active_bookings() -> int:
 # --- the report -----------------------------------------------------------------------------
 
 
-def report(meta: dict, trios: dict, pages: list[dict], overlaps: int) -> str:
+def day_board_report(rows: list[dict], rooms: int) -> list[str]:
+    if not rows:
+        return []
+    first = rows[0]
+    lines = [
+        f"Issue 7: one day of every room ({rooms} rooms; that day {first['bookings']} active "
+        f"bookings, {first['pending']} pending), in-process, median of 9 after a warm-up",
+        f"  {'page':38}{'HTTP':>5}{'queries':>9}{'median ms':>11}{'CPU ms':>8}{'SQL ms':>8}"
+        f"{'KB':>6}  target",
+    ]
+    for row in rows:
+        target = "< 100 ms, queries flat in rooms" if row["page"].startswith("day board") else ""
+        lines.append(
+            f"  {row['page']:38}{row['status']:5d}{row['queries']:9d}{row['median_ms']:11.1f}"
+            f"{row['cpu_ms']:8.1f}{row['sql_ms']:8.1f}{row['bytes'] / 1024:6.0f}  {target}"
+        )
+    lines.append(
+        "  CPU ms: this process's own time for the request (steadier than wall time on a busy "
+        "machine); SQL ms: the same statements the request ran, executed raw (its ceiling)"
+    )
+    return ["", *lines]
+
+
+def report(meta: dict, trios: dict, pages: list[dict], overlaps: int, board=()) -> str:
     lines = [
         f"code measured: {meta['tree']} at {meta['commit']}",
         f"community: {meta['rooms']} rooms, {meta['bookings']:,} bookings, "
@@ -433,6 +519,7 @@ def report(meta: dict, trios: dict, pages: list[dict], overlaps: int) -> str:
             f"  {page['page']:34}{page['status']:5d}{page['queries']:9d}"
             f"{page['median_ms']:11.1f}  {target}"
         )
+    lines += day_board_report(list(board), meta["rooms"])
     lines += ["", f"Overlapping active bookings afterwards: {overlaps} (must be 0)"]
     return "\n".join(lines)
 
@@ -497,6 +584,7 @@ def main() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     if args.pages_only:
         measure_pages()
+        print("\n".join(day_board_report(measure_day_board(), meta["rooms"])))
         return
     rng = random.Random(7)
     chunks = 1 + args.rounds
@@ -563,12 +651,13 @@ def main() -> None:
 
     say("timing the pages in-process")
     pages = measure_pages()
+    board = measure_day_board()
     overlaps = overlapping_active_bookings()
     say(f"forgot the {forget_bench_rows()} rows this run wrote")
     if not failed:
         shutil.rmtree(workdir)  # request files, static files and logs
     print()
-    print(report(meta, trios, pages, overlaps))
+    print(report(meta, trios, pages, overlaps, board))
 
 
 if __name__ == "__main__":

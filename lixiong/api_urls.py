@@ -14,5 +14,6 @@ router.register("registrations", programs_api.RegistrationViewSet, basename="api
 
 urlpatterns: list = [
     path("auth/token/", spaces_api.TokenView.as_view(), name="api-auth-token"),
+    path("availability/", spaces_api.DayAvailabilityView.as_view(), name="api-availability"),
     *router.urls,
 ]

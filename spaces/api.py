@@ -159,7 +159,16 @@ class AvailabilitySerializer(serializers.Serializer):
     slots = SlotSerializer(many=True)
 
 
-class FreeRoomsQuerySerializer(serializers.Serializer):
+class CompoundParameterMixin:
+    """A `compound` query parameter that must name an existing compound."""
+
+    def validate_compound(self, value):
+        if not Compound.objects.filter(pk=value).exists():
+            raise serializers.ValidationError(_("没有这个小区。"))
+        return value
+
+
+class FreeRoomsQuerySerializer(CompoundParameterMixin, serializers.Serializer):
     date = serializers.DateField(help_text="Local date (YYYY-MM-DD), today or later.")
     start = serializers.TimeField(
         input_formats=["%H:%M"], help_text="Local (Asia/Shanghai) start time, HH:MM."
@@ -179,11 +188,6 @@ class FreeRoomsQuerySerializer(serializers.Serializer):
         max_value=2**63 - 1,
         help_text="Only rooms of this compound (a compound id).",
     )
-
-    def validate_compound(self, value):
-        if not Compound.objects.filter(pk=value).exists():
-            raise serializers.ValidationError(_("没有这个小区。"))
-        return value
 
     def validate(self, attrs):
         try:
@@ -210,6 +214,31 @@ class FreeRoomsSerializer(serializers.Serializer):
     end = LocalDateTimeField()
     attendees = serializers.IntegerField()
     spaces = FreeSpaceSerializer(many=True)
+
+
+class DayAvailabilityQuerySerializer(CompoundParameterMixin, serializers.Serializer):
+    date = serializers.DateField(
+        required=False, help_text="The local date (YYYY-MM-DD). Defaults to today."
+    )
+    compound = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, help_text="Only this compound's rooms."
+    )
+
+    def validate_date(self, value):
+        try:
+            # The day has to be expressible in UTC, as the database stores it.
+            for day in (value, value + timedelta(days=1)):
+                datetime.combine(day, time.min, tzinfo=LOCAL_TZ).astimezone(UTC)
+        except OverflowError:
+            raise serializers.ValidationError(_("日期超出范围。")) from None
+        return value
+
+
+class RoomSlotsSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    compound = CompoundBriefSerializer()
+    slots = SlotSerializer(many=True)
 
 
 class SpaceInBookingSerializer(serializers.ModelSerializer):
@@ -594,3 +623,36 @@ class BookingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             booking=self.get_object(), by=request.user, reason=serializer.validated_data["reason"]
         )
         return self._render(booking)
+
+
+class DayAvailabilityView(APIView):
+    """Every bookable room's slots for one day: the staff's day board as data, and a
+    resident's quick look across rooms. A constant number of queries however many rooms."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Slots of every bookable room for one day",
+        description="Active bookable rooms (walk-in rooms have no slots), ordered by compound "
+        "and name. A signed-in resident's own bookings show as `mine`.",
+        parameters=[DayAvailabilityQuerySerializer],
+        responses={200: RoomSlotsSerializer(many=True), 400: BAD_REQUEST},
+    )
+    def get(self, request):
+        query = DayAvailabilityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        rooms = Space.objects.filter(
+            is_active=True, access_mode=Space.AccessMode.BOOKABLE
+        ).select_related("compound")
+        if "compound" in params:
+            rooms = rooms.filter(compound_id=params["compound"])
+        rooms = list(rooms)
+        slots = selectors.rooms_slots(
+            spaces=rooms, first_day=params.get("date") or local_today(), viewer=request.user
+        )
+        data = [
+            {"id": room.pk, "name": room.name, "compound": room.compound, "slots": slots[room.pk]}
+            for room in rooms
+        ]
+        return Response(RoomSlotsSerializer(data, many=True).data)

@@ -248,13 +248,14 @@ def compounds_overview(user=None) -> list[Compound]:
             "spaces", filter=active & Q(spaces__access_mode=Space.AccessMode.BOOKABLE)
         ),
     )
+    # Explicitly: Django leaves Meta.ordering out of a query that groups by (the counts).
+    order = Compound._meta.ordering
     if user is not None and user.is_authenticated:
         # Through the profiles' reverse relation, so spaces need not import residents.
         lives_here = Compound.objects.filter(pk=OuterRef("pk"), residents__user=user)
-        compounds = compounds.annotate(is_mine=Exists(lives_here)).order_by(
-            "-is_mine", *Compound._meta.ordering
-        )
-    return list(compounds)
+        compounds = compounds.annotate(is_mine=Exists(lives_here))
+        order = ["-is_mine", *order]
+    return list(compounds.order_by(*order))
 
 
 def compound_with_spaces(pk, now: datetime | None = None) -> Compound | None:
@@ -626,3 +627,114 @@ def room_week(*, space: Space, first_day: date) -> list[dict]:
             }
         )
     return days
+
+
+# --- the staff's day board ------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class BoardBooking:
+    """An active booking as the board shows it: read as plain values, not model instances
+    (a day of 300 rooms holds some 500 bookings, and building a booking, its booker and the
+    profile for each cost more than the rest of the board)."""
+
+    pk: int
+    space_id: int
+    start: datetime
+    end: datetime
+    status: str
+    for_activity: bool
+    purpose: str  # an activity's hold carries the activity's title
+    attendees: int
+    person: str  # the booker's display name
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == Booking.Status.PENDING
+
+
+@dataclass
+class BoardRoom:
+    """One room's day as the staff's day board draws it: what is there, not what a resident
+    could book (that is `rooms_slots`)."""
+
+    space: Space
+    opening: list  # the day's opening ranges, aware
+    bookings: list  # BoardBooking, by start
+    closures: list
+    windows: list  # (start, end, partner) on the day
+    visits: int | None = None  # a walk-in room's head count that day
+
+
+def _person_name(username: str, first: str, last: str, display_name: str | None) -> str:
+    # residents.models.display_name_of, on values: `spaces` may not import `residents` (apps
+    # depend downward), and the profile's name comes in the bookings' own query.
+    return display_name or f"{first} {last}".strip() or username
+
+
+def day_board(*, spaces, day: date) -> list[BoardRoom]:
+    """Every room's day for the staff: opening hours, partner windows, closures, active
+    bookings (with the person's name) and, for walk-in rooms, the day's visits. Five queries
+    at most, however many rooms."""
+    spaces = list(spaces)
+    if not spaces:
+        return []
+    space_ids = [space.pk for space in spaces]
+    day_start = datetime.combine(day, datetime.min.time(), tzinfo=LOCAL_TZ)
+    day_end = day_start + timedelta(days=1)
+    rooms = {space.pk: BoardRoom(space, [], [], [], []) for space in spaces}
+    hours: dict[int, list] = {pk: [] for pk in space_ids}
+    for opening in OpeningHours.objects.filter(space_id__in=space_ids, weekday=day.weekday()):
+        hours[opening.space_id].append(opening)
+    for space in spaces:
+        rooms[space.pk].opening = space.opening_ranges_on(day, hours[space.pk])
+    windows = PartnerWindow.objects.filter(space_id__in=space_ids, weekday=day.weekday())
+    for window in windows.order_by("opens"):
+        rooms[window.space_id].windows.append((*window.bounds_on(day), window.holder))
+    closures = Closure.objects.filter(space_id__in=space_ids, start__lt=day_end, end__gt=day_start)
+    for closure in closures:
+        rooms[closure.space_id].closures.append(closure)
+    bookings = (
+        active_bookings_between(space_ids, day_start, day_end)
+        .order_by("start")
+        .values_list(
+            "id",
+            "space_id",
+            "start",
+            "end",
+            "status",
+            "for_activity",
+            "purpose",
+            "attendees",
+            "booked_by__username",
+            "booked_by__first_name",
+            "booked_by__last_name",
+            "booked_by__profile__display_name",
+        )
+    )
+    for row in bookings:
+        booking = BoardBooking(*row[:8], _person_name(*row[8:]))
+        rooms[booking.space_id].bookings.append(booking)
+    walk_in_ids = [space.pk for space in spaces if space.is_walk_in]
+    if walk_in_ids:
+        for room in walk_in_ids:
+            rooms[room].visits = 0
+        visits = (
+            Visit.objects.filter(
+                space_id__in=walk_in_ids, visited_at__gte=day_start, visited_at__lt=day_end
+            )
+            .values("space_id")
+            .annotate(total=Sum("head_count"))
+            .order_by()
+        )
+        for row in visits:
+            rooms[row["space_id"]].visits = row["total"]
+    return [rooms[pk] for pk in space_ids]
+
+
+def pending_requests_count(now: datetime | None = None) -> int:
+    """How many requests wait for staff: pending bookings that have not started (a request
+    whose time has passed can no longer be approved). One COUNT on the (status, start) index."""
+    return Booking.objects.filter(
+        status=Booking.Status.PENDING, start__gt=now or timezone.now()
+    ).count()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import staff_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,4 +13,6 @@ urlpatterns = [
     path("spaces/<int:pk>/head-count/", views.space_head_count, name="space_head_count"),
     path("bookings/", views.my_bookings, name="my_bookings"),
     path("bookings/<int:pk>/cancel/", views.booking_cancel, name="booking_cancel"),
+    path("staff/day/", staff_views.day_board, name="staff_day"),
+    path("staff/day/bookings/<int:pk>/", staff_views.board_decide, name="staff_day_decide"),
 ]
