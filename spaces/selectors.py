@@ -244,14 +244,19 @@ def slot_rows(slots: list[Slot]) -> list[SlotRow]:
     return rows
 
 
-def room_calendar(*, space: Space, day: date, viewer=None, now: datetime | None = None) -> dict:
+def room_calendar(
+    *, space: Space, day: date | None = None, viewer=None, now: datetime | None = None
+) -> dict:
     """A bookable room's page: the bookable days (each with how many slots are still free),
-    the chosen day's rows, and the week around it; one `space_slots` read (four queries)."""
+    the chosen day's rows, and the week around it; one `space_slots` read (four queries).
+
+    Without a `day`, the first bookable day with a free slot (today, unless today is over or
+    full: a resident opening the page at nine in the evening sees tomorrow)."""
     now = now or timezone.now()
     window = bookable_days(space, now)
-    monday = day - timedelta(days=day.weekday())
-    first = min(window[0], monday)
-    last = max(window[-1], monday + timedelta(days=6))
+    # Every week the window touches, in one read (at most MAX_DAYS days).
+    first = window[0] - timedelta(days=window[0].weekday())
+    last = window[-1] + timedelta(days=6 - window[-1].weekday())
     slots = space_slots(
         space=space, first_day=first, days=(last - first).days + 1, viewer=viewer, now=now
     )
@@ -260,17 +265,22 @@ def room_calendar(*, space: Space, day: date, viewer=None, now: datetime | None 
         by_day.setdefault(slot.start.astimezone(LOCAL_TZ).date(), []).append(slot)
     # Days past what one read covers (a window longer than MAX_DAYS) show no count.
     covered_until = first + timedelta(days=MAX_DAYS - 1)
+    chips = [
+        {
+            "date": d,
+            "free": sum(s.is_free for s in by_day.get(d, [])) if d <= covered_until else None,
+        }
+        for d in window
+    ]
+    if day is None:
+        day = next((chip["date"] for chip in chips if chip["free"]), window[0])
+    monday = day - timedelta(days=day.weekday())
     week = [monday + timedelta(days=n) for n in range(7)]
     return {
         "day": day,
         "day_rows": slot_rows(by_day.get(day, [])),
-        "bookable_days": [
-            {
-                "date": d,
-                "free": sum(s.is_free for s in by_day.get(d, [])) if d <= covered_until else None,
-            }
-            for d in window
-        ],
+        "day_has_free": any(s.is_free for s in by_day.get(day, [])),
+        "bookable_days": chips,
         "first_bookable_day": window[0],
         "last_bookable_day": window[-1],
         "monday": monday,

@@ -33,10 +33,11 @@ def _space(pk) -> Space:
     )
 
 
-def _chosen_day(request, space: Space, now) -> tuple[date, bool]:
+def _chosen_day(request, space: Space, now) -> tuple[date | None, bool]:
     """The day the room page shows: ?date=YYYY-MM-DD, or the first bookable day of ?week= (the
-    older week links), kept inside the booking window; today when absent. The flag says a
-    date was asked for and could not be shown (bad, past, or beyond the window)."""
+    older week links), kept inside the booking window; None (the first day with a free slot)
+    when absent. The flag says a date was asked for and could not be shown (bad, past, or
+    beyond the window): today is shown instead."""
     window = selectors.bookable_days(space, now)
     raw_date, raw_week = request.GET.get("date", ""), request.GET.get("week", "")
     try:
@@ -52,7 +53,7 @@ def _chosen_day(request, space: Space, now) -> tuple[date, bool]:
             return max(monday, window[0]), False
         return window[0], False
     if day is None:
-        return window[0], bool(raw_date)
+        return (window[0], True) if raw_date else (None, False)
     if not window[0] <= day <= window[-1]:
         return window[0], True
     return day, False

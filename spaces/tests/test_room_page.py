@@ -305,3 +305,21 @@ def test_a_reading_rooms_poster_is_linked_for_staff_and_speaks_chinese_and_engli
     assert '<p class="poster-call" lang="zh-Hans">扫码签到</p>' in poster
     assert "Scan to check in" in poster
     assert 'viewBox="0 0' in poster  # sized by CSS for A4
+
+
+def test_late_in_the_evening_the_page_opens_on_tomorrow(client, frozen, dance_room):
+    frozen.move_to(at(0, 21, 30))  # the last slot of today is past its notice
+    page = _page(client, dance_room)
+    assert _chosen_chip(page) == "2026-12-02"
+    assert "明天 · 12月2日 星期三" in page
+
+
+def test_a_day_without_a_free_slot_says_to_choose_another(client, frozen, dance_room):
+    Closure.objects.create(space=dance_room, start=at(2, 0), end=at(3, 0), reason="地板维修")
+    page = _page(client, dance_room, date="2026-12-03")
+    assert "这一天已没有可预约的时段，请点上面的其他日期。" in page
+    assert _rows(page) == [
+        "08:00–12:00 暂停开放：地板维修",
+        "12:00–14:00 不开放",
+        "14:00–22:00 暂停开放：地板维修",
+    ]
