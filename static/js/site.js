@@ -51,8 +51,10 @@
   // Pick a start and then an end among a day's free slots. Without script each free slot is
   // a plain link to the booking form with that start (and the form asks for the length).
   function setUpSlotPicker(list) {
-    if (list.dataset.pickerReady) return;
-    list.dataset.pickerReady = "1";
+    // A property, not an attribute: htmx's history snapshot (the back button) keeps
+    // attributes but not listeners, so a restored list is set up again.
+    if (list.slotPicker) return;
+    list.slotPicker = true;
     var panel = list.parentNode;
     var help = panel.querySelector("[data-pick-help]");
     var box = panel.querySelector("[data-pick-panel]");
@@ -179,6 +181,7 @@
       show();
       if (slots.some(Boolean)) slots.filter(Boolean)[0].focus();
     });
+    show(); // forget a choice a restored snapshot may still show
   }
 
   function setUpRoomPage(root) {
@@ -186,6 +189,9 @@
     showChosenChip(root);
   }
   setUpRoomPage(document);
+  document.body.addEventListener("htmx:historyRestore", function () {
+    setUpRoomPage(document);
+  });
   document.body.addEventListener("htmx:afterSwap", function (event) {
     setUpRoomPage(event.detail.target);
     // The chip or week link that was pressed is gone: give focus to the chosen day.
