@@ -254,28 +254,31 @@ def room_calendar(
     full: a resident opening the page at nine in the evening sees tomorrow)."""
     now = now or timezone.now()
     window = bookable_days(space, now)
-    # Every week the window touches, in one read (at most MAX_DAYS days).
+    # Every week the window touches, in one read of at most MAX_DAYS days; days past that (a
+    # window of more than about three weeks) show no count on their chip.
     first = window[0] - timedelta(days=window[0].weekday())
-    last = window[-1] + timedelta(days=6 - window[-1].weekday())
-    slots = space_slots(
-        space=space, first_day=first, days=(last - first).days + 1, viewer=viewer, now=now
+    last = min(
+        window[-1] + timedelta(days=6 - window[-1].weekday()),
+        first + timedelta(days=MAX_DAYS - 1),
     )
     by_day: dict[date, list[Slot]] = {}
-    for slot in slots:
-        by_day.setdefault(slot.start.astimezone(LOCAL_TZ).date(), []).append(slot)
-    # Days past what one read covers (a window longer than MAX_DAYS) show no count.
-    covered_until = first + timedelta(days=MAX_DAYS - 1)
+
+    def read(from_day: date, to_day: date) -> None:
+        days = (to_day - from_day).days + 1
+        for slot in space_slots(space=space, first_day=from_day, days=days, viewer=viewer, now=now):
+            by_day.setdefault(slot.start.astimezone(LOCAL_TZ).date(), []).append(slot)
+
+    read(first, last)
     chips = [
-        {
-            "date": d,
-            "free": sum(s.is_free for s in by_day.get(d, [])) if d <= covered_until else None,
-        }
+        {"date": d, "free": sum(s.is_free for s in by_day.get(d, [])) if d <= last else None}
         for d in window
     ]
     if day is None:
         day = next((chip["date"] for chip in chips if chip["free"]), window[0])
     monday = day - timedelta(days=day.weekday())
     week = [monday + timedelta(days=n) for n in range(7)]
+    if week[-1] > last:  # a chosen week beyond the first read: a second read for it
+        read(max(monday, last + timedelta(days=1)), week[-1])
     return {
         "day": day,
         "day_rows": slot_rows(by_day.get(day, [])),

@@ -323,3 +323,12 @@ def test_a_day_without_a_free_slot_says_to_choose_another(client, frozen, dance_
         "12:00–14:00 不开放",
         "14:00–22:00 暂停开放：地板维修",
     ]
+
+
+def test_a_long_booking_window_shows_its_far_days_slots_too(client, frozen, dance_room):
+    dance_room.bookable_days_ahead = 40
+    dance_room.save()
+    page = _page(client, dance_room, date="2027-01-08")  # 38 days ahead, past one read
+    assert _chosen_chip(page) == "2027-01-08"
+    assert _rows(page)[0] == "08:00–09:00 可预约"
+    assert _chips(page)[-1] == "2027-01-10"
