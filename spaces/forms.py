@@ -31,8 +31,7 @@ class BookingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.space = space
         self.fields["duration"].choices = [
-            (minutes, duration_label(minutes))
-            for minutes in range(space.min_minutes, space.max_minutes + 1, space.slot_minutes)
+            (minutes, duration_label(minutes)) for minutes in booking_lengths(space)
         ]
         self.fields["attendees"].widget.attrs["max"] = space.capacity
 
@@ -48,6 +47,22 @@ class BookingForm(forms.Form):
     @property
     def end(self):
         return self.cleaned_data["end"]
+
+    def chosen_time(self) -> dict | None:
+        """Start, end and length as the form holds them now (the link's values, or what was
+        sent), for the summary shown before sending; None while they are not a valid time."""
+        try:
+            start = self.fields["start"].clean(self["start"].value())
+            minutes = self.fields["duration"].clean(self["duration"].value())
+            end = start + timedelta(minutes=minutes)
+        except (forms.ValidationError, OverflowError, TypeError):
+            return None
+        return {"start": start, "end": end, "minutes": minutes}
+
+
+def booking_lengths(space: Space) -> list[int]:
+    """The lengths a resident may book this room for, in whole slots."""
+    return list(range(space.min_minutes, space.max_minutes + 1, space.slot_minutes))
 
 
 def duration_label(minutes: int) -> str:

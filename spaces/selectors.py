@@ -209,6 +209,107 @@ def week_grid(
     return days
 
 
+@dataclass(frozen=True)
+class SlotRow:
+    """One line of a room's day as a resident reads it: a free slot (a button of its own),
+    neighbouring slots that are unavailable for the same reason, run together ("14:00–16:00
+    closed: floor repairs"), or a gap in the opening hours (kind "gap", no slot)."""
+
+    start: datetime
+    end: datetime
+    slot: Slot | None = None
+
+    @property
+    def is_gap(self) -> bool:
+        return self.slot is None
+
+
+def slot_rows(slots: list[Slot]) -> list[SlotRow]:
+    """A day's slots as rows: free slots one by one, unavailable ones merged while they are
+    back to back with the same reason (the viewer's own bookings one by one), and the
+    closed hours between opening ranges as gaps."""
+    rows: list[SlotRow] = []
+    for slot in slots:
+        last = rows[-1] if rows else None
+        if last is not None and last.end < slot.start:
+            rows.append(SlotRow(last.end, slot.start))
+            last = None
+        same = (
+            last is not None
+            and not slot.is_free
+            and (last.slot.reason, last.slot.note, last.slot.booking_id)
+            == (slot.reason, slot.note, slot.booking_id)
+        )
+        if same:
+            rows[-1] = SlotRow(last.start, slot.end, last.slot)
+        else:
+            rows.append(SlotRow(slot.start, slot.end, slot))
+    return rows
+
+
+def room_calendar(
+    *, space: Space, day: date | None = None, viewer=None, now: datetime | None = None
+) -> dict:
+    """A bookable room's page: the bookable days (each with how many slots are still free),
+    the chosen day's rows, and the week around it; one `space_slots` read (four queries).
+
+    Without a `day`, the first bookable day with a free slot (today, unless today is over or
+    full: a resident opening the page at nine in the evening sees tomorrow)."""
+    now = now or timezone.now()
+    window = bookable_days(space, now)
+    # Every week the window touches, in one read of at most MAX_DAYS days; days past that (a
+    # window of more than about three weeks) show no count on their chip.
+    first = window[0] - timedelta(days=window[0].weekday())
+    last = min(
+        window[-1] + timedelta(days=6 - window[-1].weekday()),
+        first + timedelta(days=MAX_DAYS - 1),
+    )
+    by_day: dict[date, list[Slot]] = {}
+
+    def read(from_day: date, to_day: date) -> None:
+        days = (to_day - from_day).days + 1
+        for slot in space_slots(space=space, first_day=from_day, days=days, viewer=viewer, now=now):
+            by_day.setdefault(slot.start.astimezone(LOCAL_TZ).date(), []).append(slot)
+
+    read(first, last)
+    chips = [
+        {"date": d, "free": sum(s.is_free for s in by_day.get(d, [])) if d <= last else None}
+        for d in window
+    ]
+    if day is None:
+        day = next((chip["date"] for chip in chips if chip["free"]), window[0])
+    monday = day - timedelta(days=day.weekday())
+    week = [monday + timedelta(days=n) for n in range(7)]
+    if week[-1] > last:  # a chosen week beyond the first read: a second read for it
+        read(max(monday, last + timedelta(days=1)), week[-1])
+    return {
+        "day": day,
+        "day_rows": slot_rows(by_day.get(day, [])),
+        "day_has_free": any(s.is_free for s in by_day.get(day, [])),
+        "bookable_days": chips,
+        "first_bookable_day": window[0],
+        "last_bookable_day": window[-1],
+        "monday": monday,
+        "days": [{"date": d, "slots": by_day.get(d, [])} for d in week],
+        # Week navigation stays inside the booking window: no week before this one, none
+        # after the one holding its last day.
+        "previous_week": max(monday - timedelta(days=7), window[0]) if monday > window[0] else None,
+        "next_week": monday + timedelta(days=7)
+        if monday + timedelta(days=7) <= window[-1]
+        else None,
+    }
+
+
+def bookable_days(space: Space, now: datetime | None = None) -> list[date]:
+    """The local dates a resident may book this room on: today up to the day the booking
+    window ends (the window `_room_slots` applies: `bookable_days_ahead` days from now to the
+    minute, so its last day is the one holding the last moment before it ends)."""
+    now = now or timezone.now()
+    today = now.astimezone(LOCAL_TZ).date()
+    last = (now + timedelta(days=space.bookable_days_ahead, microseconds=-1)).astimezone(LOCAL_TZ)
+    return [today + timedelta(days=n) for n in range(max(0, (last.date() - today).days) + 1)]
+
+
 def _active_spaces_marked_open(now: datetime):
     """Active rooms with what tells whether a walk-in room is open now (hours, closures)."""
     return Space.objects.filter(is_active=True).prefetch_related(
@@ -328,18 +429,65 @@ def resident_bookings_overview(user, *, now: datetime | None = None, limit: int 
 
 
 def walk_in_state(space: Space, now: datetime | None = None) -> dict:
-    """A walk-in room right now: open or not (hours and closures), and today's visitors."""
+    """A walk-in room right now: open or not (hours and closures), when it opens next if not,
+    and today's visitors."""
     now = now or timezone.now()
-    closure = space.closures.filter(start__lte=now, end__gt=now).first()
+    closures = list(space.closures.filter(end__gt=now).order_by("start"))
+    closure = next((c for c in closures if c.start <= now), None)
     local = now.astimezone(LOCAL_TZ)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
     visits = Visit.objects.filter(space=space, visited_at__gte=midnight)
+    hours = space.opening_hours.all()
+    open_now = space.is_open_at(now, hours) and closure is None
     return {
-        "open_now": space.is_open_at(now) and closure is None,
+        "open_now": open_now,
         "closure_now": closure,
+        "has_hours": bool(hours),
+        "opens_next": None if open_now else opens_next(space, now, hours=hours, closures=closures),
         "visits_today": visits.aggregate(total=Sum("head_count"))["total"] or 0,
         "visit_count_today": visits.count(),
     }
+
+
+def opens_next(space: Space, now: datetime, *, hours=None, closures=None) -> datetime | None:
+    """The first moment from `now` on that lies in the room's opening hours and in none of its
+    closures: "opens next: tomorrow 08:00". A closure that ends inside opening hours opens the
+    room when it ends; one that ends after closing time, at the next opening time. None when
+    the room has no opening hours or reopens at the end of the calendar.
+
+    `closures` are the room's closures that end after `now`, in order of start (read from the
+    database when not given)."""
+    hours = list(space.opening_hours.all() if hours is None else hours)
+    if not hours:
+        return None
+    if closures is None:
+        closures = list(space.closures.filter(end__gt=now).order_by("start"))
+    moment = now
+    # Each turn either answers or moves past one closure, so this ends.
+    for _turn in range(len(closures) + 1):
+        opening = _opening_from(space, moment, hours)
+        if opening is None:
+            return None
+        closure = next((c for c in closures if c.start <= opening < c.end), None)
+        if closure is None:
+            return opening
+        moment = closure.end
+    return None
+
+
+def _opening_from(space: Space, moment: datetime, hours) -> datetime | None:
+    """`moment` if the opening hours cover it, else the next opening time (within a week,
+    since the hours repeat weekly)."""
+    local = moment.astimezone(LOCAL_TZ)
+    try:
+        for offset in range(8):
+            day = local.date() + timedelta(days=offset)
+            for opens, closes in space.opening_ranges_on(day, hours):
+                if closes > moment:
+                    return max(opens, moment)
+    except OverflowError:  # a closure that ends at the end of the calendar
+        return None
+    return None
 
 
 def bookings_of(user, *, upcoming: bool):

@@ -9,7 +9,8 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -17,7 +18,14 @@ from lixiong.timeutil import LOCAL_TZ, as_aware, local_now, local_today
 
 from . import selectors, services
 from .errors import BookingError
-from .forms import SEARCH_STARTS, BookingForm, CancelForm, FreeRoomsForm, HeadCountForm
+from .forms import (
+    SEARCH_STARTS,
+    BookingForm,
+    CancelForm,
+    FreeRoomsForm,
+    HeadCountForm,
+    booking_lengths,
+)
 from .models import Booking, Space
 
 
@@ -46,17 +54,30 @@ def _space(pk) -> Space:
     )
 
 
-def _week_start(request) -> date:
-    """Monday of the requested week (?week=YYYY-MM-DD), this week when absent or bad."""
-    today = local_today()
+def _chosen_day(request, space: Space, now) -> tuple[date | None, bool]:
+    """The day the room page shows: ?date=YYYY-MM-DD, or the first bookable day of ?week= (the
+    older week links), kept inside the booking window; None (the first day with a free slot)
+    when absent. The flag says a date was asked for and could not be shown (bad, past, or
+    beyond the window): today is shown instead."""
+    window = selectors.bookable_days(space, now)
+    raw_date, raw_week = request.GET.get("date", ""), request.GET.get("week", "")
     try:
-        day = date.fromisoformat(request.GET.get("week", ""))
+        day = date.fromisoformat(raw_date)
     except ValueError:
-        day = today
-    # Far past or future weeks are nobody's business (and date arithmetic overflows there).
-    if abs((day - today).days) > 366 * 5:
-        day = today
-    return day - timedelta(days=day.weekday())
+        day = None
+    if day is None and raw_week:
+        try:
+            monday = date.fromisoformat(raw_week)
+        except ValueError:
+            monday = None
+        if monday is not None and monday <= window[-1]:
+            return max(monday, window[0]), False
+        return window[0], False
+    if day is None:
+        return (window[0], True) if raw_date else (None, False)
+    if not window[0] <= day <= window[-1]:
+        return window[0], True
+    return day, False
 
 
 def space_detail(request, pk):
@@ -65,21 +86,26 @@ def space_detail(request, pk):
     if space.is_walk_in:
         context.update(selectors.walk_in_state(space))
         context["head_count_form"] = HeadCountForm()
+        context["today"] = local_today()
+        context["tomorrow"] = local_today() + timedelta(days=1)
         return render(request, "spaces/walk_in_detail.html", context)
 
-    monday = _week_start(request)
+    now = timezone.now()
+    day, refused = _chosen_day(request, space, now)
+    context.update(selectors.room_calendar(space=space, day=day, viewer=request.user, now=now))
     context.update(
         {
-            "days": selectors.week_grid(space=space, first_day=monday),
+            "date_refused": refused,
+            "today": local_today(),
+            "tomorrow": local_today() + timedelta(days=1),
             "partner_windows": space.partner_windows.all(),
-            "monday": monday,
-            "previous_week": monday - timedelta(days=7),
-            "next_week": monday + timedelta(days=7),
-            "this_week": local_today() - timedelta(days=local_today().weekday()),
         }
     )
-    template = "spaces/_week.html" if request.htmx else "spaces/space_detail.html"
-    return render(request, template, context)
+    template = "spaces/_booking.html" if request.htmx else "spaces/space_detail.html"
+    response = render(request, template, context)
+    # The same address answers with a fragment (htmx) or a page: caches must keep both.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
@@ -112,27 +138,42 @@ def booking_new(request, pk):
             else:
                 messages.success(request, _("预约成功。"))
             return redirect("my_bookings")
-    return render(request, "spaces/booking_form.html", {"space": space, "form": form})
+    return render(
+        request,
+        "spaces/booking_form.html",
+        {"space": space, "form": form, "chosen": form.chosen_time()},
+    )
 
 
 def _initial(request, space: Space) -> dict:
-    """The booking form's first values; a link (the free-room search's "book") may give the
-    start, the length (?minutes=) and the number of people (?attendees=). A value the room
-    cannot take just leaves the default for the resident to choose."""
+    """The booking form prefilled from a link: a slot on the room page, or the free-room
+    search's "book" (?start=, ?minutes=, ?attendees=). One small parse per parameter; a value
+    the room cannot take is ignored and left for the resident to choose."""
     initial = {"duration": space.min_minutes, "attendees": 1}
-    minutes = _small_int(request.GET.get("minutes"))
-    if minutes in range(space.min_minutes, space.max_minutes + 1, space.slot_minutes):
+    start = _start_param(request.GET.get("start", ""))
+    if start is not None:
+        initial["start"] = start
+    minutes = _minutes_param(request.GET.get("minutes", ""), space)
+    if minutes is not None:
         initial["duration"] = minutes
     attendees = _small_int(request.GET.get("attendees"))
     if attendees is not None and 1 <= attendees <= space.capacity:
         initial["attendees"] = attendees
-    raw = request.GET.get("start", "")
+    return initial
+
+
+def _start_param(raw: str) -> datetime | None:
     try:
         start = as_aware(datetime.fromisoformat(raw)).astimezone(LOCAL_TZ)
     except (ValueError, OverflowError):
-        return initial  # a bad link just leaves the time for the resident to choose
-    initial["start"] = start.replace(tzinfo=None)
-    return initial
+        return None
+    return start.replace(tzinfo=None)
+
+
+def _minutes_param(raw: str, space: Space) -> int | None:
+    """A booking length the room offers (one of the form's lengths), else None."""
+    minutes = _small_int(raw)
+    return minutes if minutes in booking_lengths(space) else None
 
 
 def _small_int(raw) -> int | None:
@@ -257,8 +298,12 @@ def booking_cancel(request, pk):
 def space_qr(request, pk):
     """A printable poster for the door of a walk-in room: scan to say "I'm here"."""
     space = _space(pk)
+    if not space.is_walk_in:
+        raise Http404  # a bookable room is booked, not walked into: it has no poster
     url = request.build_absolute_uri(reverse("space_checkin", args=[space.pk]))
-    svg = segno.make(url, error="m").svg_inline(scale=8, dark="#1f2937")
+    # No quiet zone and no fixed size: the poster's white margin is the quiet zone, and CSS
+    # sizes the code (13 cm on A4).
+    svg = segno.make(url, error="m").svg_inline(border=0, omitsize=True, dark="#000")
     return render(request, "spaces/space_qr.html", {"space": space, "qr_svg": svg, "url": url})
 
 

@@ -31,6 +31,13 @@ def community(db):
     )
     for weekday in range(7):
         OpeningHours.objects.create(space=space, weekday=weekday, opens=time(8), closes=time(21))
+    reading_room = Space.objects.create(
+        compound=compound,
+        name="阅览室",
+        kind=Space.Kind.READING_ROOM,
+        access_mode=Space.AccessMode.WALK_IN,
+        capacity=30,
+    )
     organiser = Organiser.objects.create(name="大沥镇妇联", kind=Organiser.Kind.DEPARTMENT)
     organiser.members.add(staff)
     Department.objects.create(organiser=organiser, kind=Department.Kind.WOMENS_FEDERATION)
@@ -45,7 +52,7 @@ def community(db):
         category=ServiceCategory.objects.create(name="亲子"),
         capacity=8,
     )
-    return space, activity
+    return space, activity, reading_room
 
 
 def test_pages_admin_and_api_docs_load_without_a_content_security_policy_refusal(
@@ -53,7 +60,7 @@ def test_pages_admin_and_api_docs_load_without_a_content_security_policy_refusal
     live_server,
     browser,  # noqa: F811
 ):
-    space, activity = community
+    space, activity, reading_room = community
     base = live_server.url
     context = browser.new_context(locale="zh-CN", base_url=base)
     page = context.new_page()
@@ -91,7 +98,7 @@ def test_pages_admin_and_api_docs_load_without_a_content_security_policy_refusal
     visit("/", "main")  # signed in: the staff links in the navigation
     visit("/accounts/email/", "form")
     visit("/me/profile/", "form")
-    visit(f"/spaces/{space.pk}/qr/", ".qr-poster svg")
+    visit(f"/spaces/{reading_room.pk}/qr/", ".qr-poster svg")  # only walk-in rooms have one
     visit("/organiser/", "main h1")
 
     context.close()

@@ -85,8 +85,10 @@ def test_a_resident_books_a_slot_staff_approve_it_and_the_resident_sees_it(
     # A phone set to Chinese, as most residents' are.
     resident = browser.new_page(viewport={"width": 390, "height": 844}, locale="zh-CN")
     sign_in(resident, base, "ahua")
-    resident.goto(f"{base}/spaces/{space.pk}/?week={next_monday.isoformat()}")
-    resident.locator(".week a.slot.free").first.click()
+    resident.goto(f"{base}/spaces/{space.pk}/?date={next_monday.isoformat()}")
+    # On a phone the room page shows one day: tap a free slot as the start, then continue.
+    resident.locator("a.slot-btn.free").first.click()
+    resident.locator("[data-pick-continue]").click()
     resident.fill("input[name=attendees]", "6")
     resident.fill("input[name=purpose]", "广场舞排练")
     resident.click("button[type=submit]:has-text('提交预约')")

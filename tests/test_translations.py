@@ -84,6 +84,8 @@ def english_community(db):
 def _chinese_left(html: str) -> list[str]:
     html = html.replace("简体中文", "")  # a language's own name, shown in itself on purpose
     html = re.sub(r"<script.*?</script>|<svg.*?</svg>", "", html, flags=re.S)
+    # Chinese on purpose: an element marked as Chinese (the door poster's Chinese lines).
+    html = re.sub(r'<(\w+)[^>]*\blang="zh-Hans"[^>]*>.*?</\1>', "", html, flags=re.S)
     return CJK.findall(html)
 
 
