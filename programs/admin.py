@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lixiong.admin_labels import LabelledDateTimeMixin
 from lixiong.errors import DomainError
 from lixiong.timeutil import LOCAL_TZ
 from lixiong.validators import OneLineTextareaField
@@ -255,7 +256,7 @@ class ActivityAdminForm(ServiceForm):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ServiceFormAdmin):
+class ActivityAdmin(LabelledDateTimeMixin, ServiceFormAdmin):
     form = ActivityAdminForm
     list_display = ["title", "organiser", "local_start", "space", "status", "capacity"]
     list_filter = [

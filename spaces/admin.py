@@ -8,6 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lixiong.admin_labels import LabelledDateTimeMixin, LabelledInlineFormSet
 from lixiong.timeutil import LOCAL_TZ
 from lixiong.validators import OneLineTextareaField
 
@@ -28,6 +29,7 @@ from .models import (
 
 class SpaceInline(admin.TabularInline):
     model = Space
+    formset = LabelledInlineFormSet
     fields = ["name", "kind", "access_mode", "capacity", "is_active"]
     extra = 0
     show_change_link = True
@@ -41,7 +43,7 @@ class CompoundAdmin(admin.ModelAdmin):
     inlines = [SpaceInline]
 
 
-class WeeklyRangeFormSet(forms.BaseInlineFormSet):
+class WeeklyRangeFormSet(LabelledInlineFormSet):
     """Refuses two ranges of one weekday that overlap: stored as two they would be one stretch
     that reads as two. Touching ranges (08:00–12:00 and 12:00–18:00) stay allowed:
     Space.opening_ranges_on merges them into one a booking may span."""
@@ -96,8 +98,9 @@ class PartnerWindowInline(admin.TabularInline):
     extra = 0
 
 
-class ClosureInline(admin.TabularInline):
+class ClosureInline(LabelledDateTimeMixin, admin.TabularInline):
     model = Closure
+    formset = LabelledInlineFormSet
     extra = 0
 
 

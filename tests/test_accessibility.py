@@ -1,0 +1,249 @@
+"""axe-core in real Chromium over the main pages of residents, organisers and staff, in
+Chinese and in English: no violation of impact "critical" or "serious".
+
+To check a new page, add a line to PAGES: (name, url, who). `url` is a path, or a function of
+the seeded community (`Community`) when the page needs an id. `who` is one of PEOPLE.
+
+The demo community (seed_demo) is loaded once for the module and served by a live server of
+the module's own (pytest-django's live_server would flush the database after every test, so
+each page would have to seed again); every person signs in once, in one browser. At the end
+the module prints each page's violation counts by impact, for the release note; with
+AXE_REPORT=<file> it also writes them as JSON.
+"""
+
+import base64
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+CHROMIUM = "/usr/bin/chromium"
+AXE_FILE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+AXE_VERSION = "4.14.1"
+# As axe-core's own sri-history.json lists it (tests/vendor/axe-core/README.md).
+AXE_SHA256 = "KTSJmUUM3yhJqOcLeRL8LahahJ2jnA0NU5T1HUqe2Vw="
+FAILING_IMPACTS = {"critical", "serious"}
+LANGUAGES = ["zh-hans", "en"]
+
+# Demo logins (seed_spaces / seed_programs). None: not signed in.
+PEOPLE = {
+    "anonymous": None,
+    "resident": ("ahua", "lixiong-demo"),
+    "organiser": ("officer_fulian", "lixiong-demo"),
+    "staff": ("staff", "lixiong-staff"),
+}
+
+
+@dataclass
+class Community:
+    """Ids of the seeded objects the pages need."""
+
+    bookable_room: int
+    walk_in_room: int
+    activity: int
+    organiser_activity: int
+    series: int | None
+
+
+PAGES = [
+    # residents
+    ("home", "/", "anonymous"),
+    ("home_signed_in", "/", "resident"),
+    ("room_bookable", lambda c: reverse("space_detail", args=[c.bookable_room]), "resident"),
+    ("room_walk_in", lambda c: reverse("space_detail", args=[c.walk_in_room]), "anonymous"),
+    ("booking_form", lambda c: reverse("booking_new", args=[c.bookable_room]), "resident"),
+    ("my_bookings", "/bookings/", "resident"),
+    ("activity_list", "/activities/", "anonymous"),
+    ("activity_detail", lambda c: reverse("activity_detail", args=[c.activity]), "resident"),
+    ("my_activities", "/me/activities/", "resident"),
+    ("profile", "/me/profile/", "resident"),
+    # signing in
+    ("login", "/accounts/login/", "anonymous"),
+    ("signup", "/accounts/signup/", "anonymous"),
+    ("password_reset", "/accounts/password/reset/", "anonymous"),
+    # organisers
+    ("organiser_dashboard", "/organiser/", "organiser"),
+    ("organiser_activity_new", "/organiser/activities/new/", "organiser"),
+    (
+        "organiser_activity_edit",
+        lambda c: reverse("organiser_activity_edit", args=[c.organiser_activity]),
+        "organiser",
+    ),
+    ("organiser_series_new", "/organiser/series/new/", "organiser"),
+    # staff
+    ("admin_index", "/admin/", "staff"),
+    ("admin_bookings", "/admin/spaces/booking/", "staff"),
+    ("admin_pending", "/admin/spaces/pendingbooking/", "staff"),
+    (
+        "admin_space_change",
+        lambda c: reverse("admin:spaces_space_change", args=[c.bookable_room]),
+        "staff",
+    ),
+    (
+        "admin_activity_change",
+        lambda c: reverse("admin:programs_activity_change", args=[c.activity]),
+        "staff",
+    ),
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
+]
+
+# name -> language -> {impact: count of violated rules}, printed at the end of the module.
+SUMMARY: dict[str, dict[str, dict[str, int]]] = {}
+
+
+def _axe_source() -> str:
+    data = AXE_FILE.read_bytes()
+    digest = base64.b64encode(hashlib.sha256(data).digest()).decode()
+    assert digest == AXE_SHA256, f"{AXE_FILE} is not axe-core {AXE_VERSION} as vendored"
+    return data.decode()
+
+
+@pytest.fixture(scope="module")
+def community(django_db_setup, django_db_blocker):
+    """The demo community in the test database, with a live server over it, for the module;
+    the database is emptied again afterwards, as a transactional test leaves it."""
+    from django.core.management import call_command
+    from django.test import override_settings
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
+
+    from lixiong.celery import app
+    from programs.models import Activity, Series
+    from spaces.models import Space
+
+    app.conf.task_always_eager = True
+    fast = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        CELERY_TASK_ALWAYS_EAGER=True,
+    )
+    with django_db_blocker.unblock(), fast:
+        call_command("seed_demo", stdout=StringIO())
+        officer_activity = Activity.objects.filter(
+            organiser__members__username=PEOPLE["organiser"][0]
+        ).first()
+        data = Community(
+            bookable_room=Space.objects.filter(access_mode=Space.AccessMode.BOOKABLE)
+            .order_by("pk")
+            .first()
+            .pk,
+            walk_in_room=Space.objects.filter(access_mode=Space.AccessMode.WALK_IN)
+            .order_by("pk")
+            .first()
+            .pk,
+            activity=Activity.objects.filter(status=Activity.Status.PUBLISHED)
+            .order_by("start")
+            .first()
+            .pk,
+            organiser_activity=officer_activity.pk,
+            series=Series.objects.values_list("pk", flat=True).first(),
+        )
+        server = LiveServerThread("127.0.0.1", StaticFilesHandler, connections_override={})
+        server.daemon = True
+        server.start()
+        server.is_ready.wait()
+        if server.error:
+            raise server.error
+        try:
+            yield f"http://127.0.0.1:{server.port}", data
+        finally:
+            server.terminate()
+            call_command("flush", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def signed_in(community, request):
+    """One browser; a context per person, signed in once. Returns person -> context."""
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    base, _ = community
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        contexts = {}
+        for who, login in PEOPLE.items():
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            if login:
+                page = context.new_page()
+                page.goto(f"{base}/accounts/login/")
+                page.fill("input[name=login]", login[0])
+                page.fill("input[name=password]", login[1])
+                page.click("main form button[type=submit]")
+                page.wait_for_load_state()
+                assert page.url == f"{base}/", f"{login[0]} could not sign in: {page.url}"
+                page.close()
+            contexts[who] = context
+        yield contexts
+        browser.close()
+    _print_summary(request.config)
+
+
+def _print_summary(config) -> None:
+    if not SUMMARY:
+        return
+    impacts = ["critical", "serious", "moderate", "minor"]
+    lines = ["", f"axe-core {AXE_VERSION}: violated rules per page (critical/serious/moderate/minor)"]
+    for name, by_language in SUMMARY.items():
+        cells = [
+            f"{language} " + "/".join(str(counts.get(impact, 0)) for impact in impacts)
+            for language, counts in by_language.items()
+        ]
+        lines.append(f"  {name:<26} " + "   ".join(cells))
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        # Past pytest's output capture, so it shows in a plain `make test` run too.
+        with capture.global_and_fixture_disabled():
+            reporter.write_line("\n".join(lines))
+    if os.environ.get("AXE_REPORT"):
+        Path(os.environ["AXE_REPORT"]).write_text(json.dumps(SUMMARY, indent=2))
+
+
+def _run_axe(page) -> list[dict]:
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(_axe_source())
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return result["violations"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("name", "url", "who"), PAGES, ids=[page[0] for page in PAGES])
+def test_a_main_page_has_no_critical_or_serious_accessibility_violation(
+    community, signed_in, name, url, who, language
+):
+    base, data = community
+    context = signed_in[who]
+    context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+    path = url(data) if callable(url) else url
+    page = context.new_page()
+    try:
+        response = page.goto(base + path)
+        assert response.status == 200, f"{path} answered {response.status}"
+        # The page is the one asked for, in the language asked for (not a login redirect).
+        assert page.url.split("?")[0] == base + path
+        assert page.get_attribute("html", "lang") == language
+        violations = _run_axe(page)
+    finally:
+        page.close()
+    counts: dict[str, int] = {}
+    for violation in violations:
+        counts[violation["impact"]] = counts.get(violation["impact"], 0) + 1
+    SUMMARY.setdefault(name, {})[language] = counts
+    serious = [v for v in violations if v["impact"] in FAILING_IMPACTS]
+    report = "\n".join(
+        f"- {v['impact']} {v['id']}: {v['help']} ({v['helpUrl']})\n"
+        + "\n".join(f"    {node['target']}: {node['failureSummary']}" for node in v["nodes"][:8])
+        for v in serious
+    )
+    assert not serious, f"{path} ({language}, {who}):\n{report}"
