@@ -111,9 +111,9 @@ def _axe_source() -> str:
 def community(django_db_setup, django_db_blocker):
     """The demo community in the test database, with a live server over it, for the module;
     the database is emptied again afterwards, as a transactional test leaves it."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.core.management import call_command
     from django.test import override_settings
-    from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.test.testcases import LiveServerThread
 
     from lixiong.celery import app
@@ -193,7 +193,8 @@ def _print_summary(config) -> None:
     if not SUMMARY:
         return
     impacts = ["critical", "serious", "moderate", "minor"]
-    lines = ["", f"axe-core {AXE_VERSION}: violated rules per page (critical/serious/moderate/minor)"]
+    title = f"axe-core {AXE_VERSION}: violated rules per page (critical/serious/moderate/minor)"
+    lines = ["", title]
     for name, by_language in SUMMARY.items():
         cells = [
             f"{language} " + "/".join(str(counts.get(impact, 0)) for impact in impacts)
