@@ -93,6 +93,9 @@ PAGES = [
 
 pytestmark = [
     pytest.mark.browser,
+    # The pages do not write, but the mark makes pytest-django set up the test database even
+    # when this module runs alone (without it the seed would go into the real database).
+    pytest.mark.django_db,
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
 ]
 
@@ -113,6 +116,7 @@ def community(django_db_setup, django_db_blocker):
     the database is emptied again afterwards, as a transactional test leaves it."""
     from django.contrib.staticfiles.handlers import StaticFilesHandler
     from django.core.management import call_command
+    from django.db import connection
     from django.test import override_settings
     from django.test.testcases import LiveServerThread
 
@@ -127,6 +131,8 @@ def community(django_db_setup, django_db_blocker):
         CELERY_TASK_ALWAYS_EAGER=True,
     )
     with django_db_blocker.unblock(), fast:
+        # It is flushed at the end: never the database of a developer or of the community.
+        assert connection.settings_dict["NAME"].startswith("test_"), connection.settings_dict
         call_command("seed_demo", stdout=StringIO())
         officer_activity = Activity.objects.filter(
             organiser__members__username=PEOPLE["organiser"][0]
@@ -186,6 +192,12 @@ def signed_in(community, request):
             contexts[who] = context
         yield contexts
         browser.close()
+        # While Playwright's event loop runs, asgiref keeps Django's connections apart from
+        # the thread's own (pytest-django's per-test transactions opened one there): close
+        # it, or the test database cannot be dropped at the end of the session.
+        from django.db import connections
+
+        connections.close_all()
     _print_summary(request.config)
 
 
