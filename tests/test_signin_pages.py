@@ -5,6 +5,7 @@ resident gave, in Chinese and in English."""
 import re
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 
 from conftest import make_user
@@ -84,7 +85,7 @@ def test_a_wrong_password_is_said_above_the_form_and_the_boxes_keep_their_labels
     ).content.decode()
 
     errors = re.search(r'<div class="form-errors" role="alert">(.*?)</div>', html, re.S)
-    assert errors and "不正确" in errors.group(1)
+    assert errors and "用户名或密码不对" in errors.group(1)
     assert _label_for(html, "login") == "用户名或邮箱"
 
 
@@ -148,3 +149,37 @@ def test_every_sign_in_page_is_complete_in_english(client, ahua):
     ]:
         html = client.get(url).content.decode().replace("简体中文", "")
         assert CJK.findall(html) == [], url
+
+
+def _sign_up(client, email):
+    # allauth's mails go through the outbox, sent once the sign-up commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(
+            reverse("account_signup"),
+            {"email": email, "password1": "a-long-pass-2026", "password2": "a-long-pass-2026"},
+        )
+
+
+def test_the_sign_up_mail_is_in_plain_chinese_with_its_link(client, db):
+    from django.core import mail
+
+    _sign_up(client, "newcomer@example.com")
+
+    (message,) = mail.outbox
+    assert "请确认您的邮箱" in message.subject
+    assert "如果是您本人，请打开下面的链接确认邮箱" in message.body
+    assert "/accounts/confirm-email/" in message.body
+    # allauth's own Chinese left this sentence in English, and greeted with "Hello!".
+    assert "To confirm" not in message.body and "Hello" not in message.body
+
+
+def test_the_sign_up_mail_is_in_english_for_an_english_visitor(client, db):
+    from django.core import mail
+
+    client.cookies["django_language"] = "en"
+    _sign_up(client, "newcomer@example.com")
+
+    (message,) = mail.outbox
+    assert "Please confirm your email" in message.subject
+    assert "open this link to confirm your email" in message.body
+    assert CJK.findall(message.body) == []
