@@ -167,31 +167,17 @@ def community(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="module")
-def signed_in(community, request):
-    """One browser; a context per person, signed in once. Returns person -> context."""
+def browser(community, request):
+    """One Chromium for the module."""
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
-    base, _ = community
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
+        chromium = playwright.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
         )
-        contexts = {}
-        for who, login in PEOPLE.items():
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            if login:
-                page = context.new_page()
-                page.goto(f"{base}/accounts/login/")
-                page.fill("input[name=login]", login[0])
-                page.fill("input[name=password]", login[1])
-                page.click("main form button[type=submit]")
-                page.wait_for_load_state()
-                assert page.url == f"{base}/", f"{login[0]} could not sign in: {page.url}"
-                page.close()
-            contexts[who] = context
-        yield contexts
-        browser.close()
+        yield chromium
+        chromium.close()
         # While Playwright's event loop runs, asgiref keeps Django's connections apart from
         # the thread's own (pytest-django's per-test transactions opened one there): close
         # it, or the test database cannot be dropped at the end of the session.
@@ -199,6 +185,26 @@ def signed_in(community, request):
 
         connections.close_all()
     _print_summary(request.config)
+
+
+@pytest.fixture(scope="module")
+def signed_in(community, browser):
+    """A browser context per person, signed in once. Returns person -> context."""
+    base, _ = community
+    contexts = {}
+    for who, login in PEOPLE.items():
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        if login:
+            page = context.new_page()
+            page.goto(f"{base}/accounts/login/")
+            page.fill("input[name=login]", login[0])
+            page.fill("input[name=password]", login[1])
+            page.click("main form button[type=submit]")
+            page.wait_for_load_state()
+            assert page.url == f"{base}/", f"{login[0]} could not sign in: {page.url}"
+            page.close()
+        contexts[who] = context
+    return contexts
 
 
 def _print_summary(config) -> None:
@@ -260,3 +266,45 @@ def test_a_main_page_has_no_critical_or_serious_accessibility_violation(
         for v in serious
     )
     assert not serious, f"{path} ({language}, {who}):\n{report}"
+
+
+def _focused(page, script: str):
+    return page.evaluate(f"() => {{ const el = document.activeElement; return {script}; }}")
+
+
+def test_by_keyboard_alone_a_resident_skips_to_the_form_and_signs_in(community, browser):
+    base, _ = community
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/accounts/login/")
+
+        # The first Tab shows the skip link, on screen and outlined.
+        page.keyboard.press("Tab")
+        assert _focused(page, "el.classList.contains('skip')")
+        box = page.locator("a.skip").bounding_box()
+        assert box["x"] >= 0 and box["y"] >= 0
+        assert _focused(page, "getComputedStyle(el).outlineStyle") != "none"
+        # It leads past the navigation: the next Tab is in the form.
+        page.keyboard.press("Enter")
+        page.keyboard.press("Tab")
+        assert _focused(page, "el.name") == "login"
+
+        page.keyboard.type(PEOPLE["resident"][0])
+        page.keyboard.press("Tab")
+        assert _focused(page, "el.name") == "password"
+        assert _focused(page, "getComputedStyle(el).outlineStyle") != "none"
+        page.keyboard.type(PEOPLE["resident"][1])
+        page.keyboard.press("Tab")  # the "forgot your password?" link
+        assert _focused(page, "el.getAttribute('href')") == "/accounts/password/reset/"
+        page.keyboard.press("Tab")
+        assert _focused(page, "el.name") == "remember"
+        page.keyboard.press("Space")
+        assert page.is_checked("input[name=remember]")
+        page.keyboard.press("Tab")
+        assert _focused(page, "el.type") == "submit"
+        page.keyboard.press("Enter")
+        page.wait_for_url(f"{base}/")
+        assert "欢迎" in page.inner_text(".messages")
+    finally:
+        context.close()
