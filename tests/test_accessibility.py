@@ -34,7 +34,7 @@ LANGUAGES = ["zh-hans", "en"]
 PEOPLE = {
     "anonymous": None,
     "resident": ("ahua", "lixiong-demo"),
-    "organiser": ("officer_fulian", "lixiong-demo"),
+    "organiser": ("officer_youth", "lixiong-demo"),
     "staff": ("staff", "lixiong-staff"),
 }
 
@@ -47,7 +47,9 @@ class Community:
     walk_in_room: int
     activity: int
     organiser_activity: int
-    series: int | None
+    series: int
+    compound: int
+    booking: int
 
 
 PAGES = [
@@ -75,6 +77,16 @@ PAGES = [
         "organiser",
     ),
     ("organiser_series_new", "/organiser/series/new/", "organiser"),
+    (
+        "organiser_series_edit",
+        lambda c: reverse("organiser_series_edit", args=[c.series]),
+        "organiser",
+    ),
+    (
+        "organiser_roster",
+        lambda c: reverse("organiser_roster", args=[c.organiser_activity]),
+        "organiser",
+    ),
     # staff
     ("admin_index", "/admin/", "staff"),
     ("admin_bookings", "/admin/spaces/booking/", "staff"),
@@ -82,6 +94,16 @@ PAGES = [
     (
         "admin_space_change",
         lambda c: reverse("admin:spaces_space_change", args=[c.bookable_room]),
+        "staff",
+    ),
+    (
+        "admin_booking_change",
+        lambda c: reverse("admin:spaces_booking_change", args=[c.booking]),
+        "staff",
+    ),
+    (
+        "admin_compound_change",
+        lambda c: reverse("admin:spaces_compound_change", args=[c.compound]),
         "staff",
     ),
     (
@@ -122,7 +144,7 @@ def community(django_db_setup, django_db_blocker):
 
     from lixiong.celery import app
     from programs.models import Activity, Series
-    from spaces.models import Space
+    from spaces.models import Booking, Compound, Space
 
     app.conf.task_always_eager = True
     fast = override_settings(
@@ -151,7 +173,9 @@ def community(django_db_setup, django_db_blocker):
             .first()
             .pk,
             organiser_activity=officer_activity.pk,
-            series=Series.objects.values_list("pk", flat=True).first(),
+            series=Series.objects.filter(organiser=officer_activity.organiser).first().pk,
+            compound=Compound.objects.order_by("pk").first().pk,
+            booking=Booking.objects.filter(status=Booking.Status.PENDING).order_by("pk").first().pk,
         )
         server = LiveServerThread("127.0.0.1", StaticFilesHandler, connections_override={})
         server.daemon = True
