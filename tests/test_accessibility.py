@@ -29,6 +29,7 @@ AXE_VERSION = "4.14.1"
 AXE_SHA256 = "KTSJmUUM3yhJqOcLeRL8LahahJ2jnA0NU5T1HUqe2Vw="
 FAILING_IMPACTS = {"critical", "serious"}
 LANGUAGES = ["zh-hans", "en"]
+PHONE = {"width": 390, "height": 844}
 
 # Demo logins (seed_spaces / seed_programs). None: not signed in.
 PEOPLE = {
@@ -260,17 +261,15 @@ def _run_axe(page) -> list[dict]:
     return result["violations"]
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize(("name", "url", "who"), PAGES, ids=[page[0] for page in PAGES])
-def test_a_main_page_has_no_critical_or_serious_accessibility_violation(
-    community, signed_in, name, url, who, language
-):
+def _check(community, signed_in, name, url, who, language, phone=False):
     base, data = community
     context = signed_in[who]
     context.add_cookies([{"name": "django_language", "value": language, "url": base}])
     path = url(data) if callable(url) else url
     page = context.new_page()
     try:
+        if phone:
+            page.set_viewport_size(PHONE)
         response = page.goto(base + path)
         assert response.status == 200, f"{path} answered {response.status}"
         # The page is the one asked for, in the language asked for (not a login redirect).
@@ -282,14 +281,37 @@ def test_a_main_page_has_no_critical_or_serious_accessibility_violation(
     counts: dict[str, int] = {}
     for violation in violations:
         counts[violation["impact"]] = counts.get(violation["impact"], 0) + 1
-    SUMMARY.setdefault(name, {})[language] = counts
+    SUMMARY.setdefault(name, {})[f"{language} phone" if phone else language] = counts
     serious = [v for v in violations if v["impact"] in FAILING_IMPACTS]
     report = "\n".join(
         f"- {v['impact']} {v['id']}: {v['help']} ({v['helpUrl']})\n"
         + "\n".join(f"    {node['target']}: {node['failureSummary']}" for node in v["nodes"][:8])
         for v in serious
     )
-    assert not serious, f"{path} ({language}, {who}):\n{report}"
+    where = f"{language}{', phone' if phone else ''}, {who}"
+    assert not serious, f"{path} ({where}):\n{report}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("name", "url", "who"), PAGES, ids=[page[0] for page in PAGES])
+def test_a_main_page_has_no_critical_or_serious_accessibility_violation(
+    community, signed_in, name, url, who, language
+):
+    _check(community, signed_in, name, url, who, language)
+
+
+# Residents use a phone: their pages once more at 390 px (phone layouts have CSS of their
+# own), in Chinese, as most residents read them.
+RESIDENT_PAGES = [page for page in PAGES if page[2] in ("anonymous", "resident")]
+
+
+@pytest.mark.parametrize(
+    ("name", "url", "who"), RESIDENT_PAGES, ids=[page[0] for page in RESIDENT_PAGES]
+)
+def test_a_residents_page_on_a_phone_has_no_critical_or_serious_accessibility_violation(
+    community, signed_in, name, url, who
+):
+    _check(community, signed_in, name, url, who, "zh-hans", phone=True)
 
 
 def _focused(page, script: str):
@@ -298,7 +320,7 @@ def _focused(page, script: str):
 
 def test_by_keyboard_alone_a_resident_skips_to_the_form_and_signs_in(community, browser):
     base, _ = community
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
     page = context.new_page()
     try:
         page.goto(f"{base}/accounts/login/")
