@@ -202,7 +202,18 @@ ACCOUNT_UNIQUE_EMAIL = True
 # Following the link from the sign-up mail signs the newcomer in (same browser only).
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_ADAPTER = "lixiong.throttling.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "lixiong.throttling.SignupForm"}
+# How allauth names a person ("欢迎，阿华！" after sign-in): the name they gave in their
+# profile, as staff and the rest of the portal call them, not their login name.
+ACCOUNT_USER_DISPLAY = "residents.models.display_name_of"
+# Labels in plain words (lixiong.account_forms); the sign-up form keeps its even timing.
+ACCOUNT_FORMS = {
+    "login": "lixiong.account_forms.LoginForm",
+    "signup": "lixiong.account_forms.SignupForm",
+    "reset_password": "lixiong.account_forms.ResetPasswordForm",
+    "reset_password_from_key": "lixiong.account_forms.ResetPasswordKeyForm",
+    "change_password": "lixiong.account_forms.ChangePasswordForm",
+    "add_email": "lixiong.account_forms.AddEmailForm",
+}
 
 # How many reverse proxies in front of gunicorn append to X-Forwarded-For. Throttles and
 # login limits key on the address the outermost of them saw; the rest of the header is

@@ -82,3 +82,11 @@ def validate_mobile_number(value: str) -> None:
 def validate_contact_number(value: str) -> None:
     if contact_number(value) is None:
         raise ValidationError(CONTACT_MESSAGE, code="invalid_phone")
+
+
+def parse_id(raw) -> int | None:
+    """A database id from a query string or form value, else None: ASCII digits only (str's
+    isdigit() also takes "²", which int() refuses) and small enough for a bigint column."""
+    if not isinstance(raw, str) or not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        return None
+    return int(raw)

@@ -13,6 +13,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lixiong.admin_labels import LabelledDateTimeMixin
 from lixiong.errors import DomainError
 from lixiong.timeutil import LOCAL_TZ
 from lixiong.validators import OneLineTextareaField
@@ -257,7 +258,7 @@ class ActivityAdminForm(ServiceForm):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ServiceFormAdmin):
+class ActivityAdmin(LabelledDateTimeMixin, ServiceFormAdmin):
     form = ActivityAdminForm
     list_display = ["title", "organiser", "local_start", "space", "status", "capacity"]
     list_filter = [

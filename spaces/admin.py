@@ -13,8 +13,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from lixiong.admin_labels import LabelledDateTimeMixin, LabelledInlineFormSet
 from lixiong.timeutil import LOCAL_TZ, local_today
-from lixiong.validators import OneLineTextareaField
+from lixiong.validators import OneLineTextareaField, parse_id
 
 from . import selectors, services
 from .errors import BookingError
@@ -33,6 +34,7 @@ from .models import (
 
 class SpaceInline(admin.TabularInline):
     model = Space
+    formset = LabelledInlineFormSet
     fields = ["name", "kind", "access_mode", "capacity", "is_active"]
     extra = 0
     show_change_link = True
@@ -46,7 +48,7 @@ class CompoundAdmin(admin.ModelAdmin):
     inlines = [SpaceInline]
 
 
-class WeeklyRangeFormSet(forms.BaseInlineFormSet):
+class WeeklyRangeFormSet(LabelledInlineFormSet):
     """Refuses two ranges of one weekday that overlap: stored as two they would be one stretch
     that reads as two. Touching ranges (08:00–12:00 and 12:00–18:00) stay allowed:
     Space.opening_ranges_on merges them into one a booking may span."""
@@ -101,8 +103,9 @@ class PartnerWindowInline(admin.TabularInline):
     extra = 0
 
 
-class ClosureInline(admin.TabularInline):
+class ClosureInline(LabelledDateTimeMixin, admin.TabularInline):
     model = Closure
+    formset = LabelledInlineFormSet
     extra = 0
 
 
@@ -202,7 +205,8 @@ class SpaceAdmin(admin.ModelAdmin):
         space = get_object_or_404(Space.objects.select_related("compound"), pk=pk)
         if not self.has_view_or_change_permission(request, space):
             raise PermissionDenied
-        ids = [int(part) for part in request.GET.get("closures", "").split(",") if part.isdigit()]
+        ids = [parse_id(part) for part in request.GET.get("closures", "").split(",")]
+        ids = [pk for pk in ids if pk is not None]
         hits = selectors.closure_hits(space=space, closure_ids=ids[:50])
         may_cancel = request.user.has_perm("spaces.change_booking")
         room_page = reverse("admin:spaces_space_change", args=[space.pk])
@@ -210,7 +214,7 @@ class SpaceAdmin(admin.ModelAdmin):
             if not may_cancel:
                 raise PermissionDenied
             reasons = {b.pk: hit.closure.reason for hit in hits for b in hit.bookings}
-            chosen = {int(v) for v in request.POST.getlist("booking") if v.isdigit()}
+            chosen = {parse_id(v) for v in request.POST.getlist("booking")} - {None}
             done = 0
             for booking_pk in sorted(chosen & reasons.keys()):
                 try:

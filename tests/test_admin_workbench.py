@@ -428,6 +428,17 @@ def test_another_rooms_closure_id_shows_nothing(
     assert response.status_code == 302
 
 
+def test_forged_ids_on_the_closure_page_are_ignored_not_a_server_error(
+    client, staff, dance_room, week_of_bookings
+):
+    client.force_login(staff)
+    review = reverse("admin:spaces_space_closure_bookings", args=[dance_room.pk])
+    for forged in ("²", "9" * 40, "-1", "1e3"):
+        assert client.get(f"{review}?closures={forged}").status_code == 302
+        response = client.post(f"{review}?closures={forged}", {"booking": [forged]})
+        assert response.status_code == 302
+
+
 # --- a room's week ---------------------------------------------------------------------------
 
 
