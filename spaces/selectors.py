@@ -195,20 +195,6 @@ def space_slots(
     ]
 
 
-def week_grid(
-    *, space: Space, first_day: date, viewer=None, now: datetime | None = None
-) -> list[dict]:
-    """The space page's week: one entry per day with its slots."""
-    slots = space_slots(space=space, first_day=first_day, days=7, viewer=viewer, now=now)
-    days = []
-    for offset in range(7):
-        day = first_day + timedelta(days=offset)
-        days.append(
-            {"date": day, "slots": [s for s in slots if s.start.astimezone(LOCAL_TZ).date() == day]}
-        )
-    return days
-
-
 @dataclass(frozen=True)
 class SlotRow:
     """One line of a room's day as a resident reads it: a free slot (a button of its own),
@@ -323,17 +309,6 @@ def _active_spaces_marked_open(now: datetime):
 def _mark_open_now(spaces, now: datetime) -> None:
     for space in spaces:
         space.open_now = space.is_open_at(now) and not space.now
-
-
-def compounds_with_spaces(now: datetime | None = None) -> list[Compound]:
-    """Every compound with its active spaces, each walk-in room marked open or closed now.
-    Three queries."""
-    now = now or timezone.now()
-    spaces = _active_spaces_marked_open(now)
-    compounds = list(Compound.objects.prefetch_related(Prefetch("spaces", queryset=spaces)))
-    for compound in compounds:
-        _mark_open_now(compound.spaces.all(), now)
-    return compounds
 
 
 def compounds_overview(user=None) -> list[Compound]:
