@@ -60,6 +60,39 @@ def make_user(username: str, *, staff: bool = False, email: str | None = None):
     return user
 
 
+def book_directly(space, user, start, hours=1, **fields):
+    """A booking row written straight to the database (approved unless `status=` says
+    otherwise), for tests that need the room's state, not the booking rules."""
+    from spaces.models import Booking
+
+    return Booking.objects.create(
+        space=space,
+        booked_by=user,
+        purpose=fields.pop("purpose", "排练"),
+        attendees=fields.pop("attendees", 5),
+        start=start,
+        end=start + timedelta(hours=hours),
+        status=fields.pop("status", Booking.Status.APPROVED),
+        **fields,
+    )
+
+
+def plain_staff(username: str, *permissions: str):
+    """A staff account (admin login) with just these permissions ("app.codename"), not a
+    superuser: what the portal and the admin let such an account do is the permissions'."""
+    from django.contrib.auth.models import Permission
+
+    user = make_user(username)
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    for name in permissions:
+        app_label, codename = name.split(".")
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return user
+
+
 @pytest.fixture
 def resident(db):
     return make_user("ahua")

@@ -2,10 +2,9 @@
 through the same services as the list's actions."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from conftest import at, make_user
+from conftest import at, make_user, plain_staff
 from notifications.models import Message
 from residents.models import Profile
 from spaces.models import Booking, Closure
@@ -14,19 +13,6 @@ from spaces.services import booking_create
 pytestmark = pytest.mark.django_db
 
 PENDING = reverse("admin:spaces_pendingbooking_changelist")
-
-
-def plain_staff(username: str, *permissions: str):
-    """A staff account (admin login) with just these permissions, not a superuser."""
-    user = make_user(username)
-    user.is_staff = True
-    user.save(update_fields=["is_staff"])
-    for name in permissions:
-        app_label, codename = name.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return user
 
 
 @pytest.fixture

@@ -1,31 +1,18 @@
 """GET /api/v1/availability/: every bookable room's slots for one day, for anyone, in a
 constant number of queries."""
 
-from datetime import time, timedelta
+from datetime import time
 
 import pytest
 from rest_framework.test import APIClient
 
-from conftest import at
-from spaces.models import Booking, Closure, Compound, OpeningHours, Space
+from conftest import at, book_directly
+from spaces.models import Closure, Compound, OpeningHours, Space
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/availability/"
 WEDNESDAY = at(1, 0).date().isoformat()
-
-
-def _book(space, user, start, **fields):
-    return Booking.objects.create(
-        space=space,
-        booked_by=user,
-        purpose=fields.pop("purpose", "排练"),
-        attendees=5,
-        start=start,
-        end=start + timedelta(hours=1),
-        status=fields.pop("status", Booking.Status.APPROVED),
-        **fields,
-    )
 
 
 def _by_hour(slots):
@@ -35,8 +22,8 @@ def _by_hour(slots):
 def test_every_bookable_room_comes_with_its_slots_and_their_reasons(
     frozen, dance_room, meeting_room, reading_room, resident, other_resident
 ):
-    _book(dance_room, resident, at(1, 9))
-    _book(dance_room, other_resident, at(1, 10))
+    book_directly(dance_room, resident, at(1, 9))
+    book_directly(dance_room, other_resident, at(1, 10))
     Closure.objects.create(space=meeting_room, start=at(1, 14), end=at(1, 16), reason="地板维修")
     client = APIClient()
     client.force_authenticate(resident)
@@ -58,7 +45,7 @@ def test_every_bookable_room_comes_with_its_slots_and_their_reasons(
 
 
 def test_anyone_may_read_it_and_nobody_elses_booking_is_mine(frozen, dance_room, resident):
-    _book(dance_room, resident, at(1, 9))
+    book_directly(dance_room, resident, at(1, 9))
     response = APIClient().get(URL, {"date": WEDNESDAY})
     assert response.status_code == 200
     assert _by_hour(response.json()[0]["slots"])[9]["reason"] == "taken"
@@ -95,7 +82,7 @@ def _rooms(compound, first, n, resident):
             compound=compound, name=f"活动室{i}", kind=Space.Kind.ACTIVITY_ROOM, capacity=10
         )
         OpeningHours.objects.create(space=room, weekday=2, opens=time(8), closes=time(22))
-        _book(room, resident, at(1, 9 + i % 10))
+        book_directly(room, resident, at(1, 9 + i % 10))
         Closure.objects.create(space=room, start=at(1, 20), end=at(1, 21), reason="清洁")
 
 

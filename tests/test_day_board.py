@@ -4,12 +4,11 @@ and the count of requests that wait, beside the staff's links."""
 from datetime import time, timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from conftest import at, make_user
+from conftest import at, plain_staff
 from notifications.models import Message
 from residents.models import Profile
 from spaces.models import Booking, Closure, OpeningHours, Space, Visit
@@ -173,20 +172,8 @@ def test_a_decision_on_a_booking_that_does_not_exist_is_not_found(client, frozen
     )
 
 
-def _plain_staff(username, *permissions):
-    user = make_user(username)
-    user.is_staff = True
-    user.save(update_fields=["is_staff"])
-    for name in permissions:
-        app_label, codename = name.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return user
-
-
 def test_staff_who_cannot_decide_and_residents_get_the_403_page(client, frozen, resident, pending):
-    for user in (_plain_staff("clerk", "spaces.view_booking"), resident):
+    for user in (plain_staff("clerk", "spaces.view_booking"), resident):
         client.force_login(user)
         response = _board(client)
         assert response.status_code == 403
@@ -200,7 +187,7 @@ def test_staff_who_cannot_decide_and_residents_get_the_403_page(client, frozen, 
 
 
 def test_staff_with_only_the_booking_permission_may_use_the_board(client, frozen, pending):
-    client.force_login(_plain_staff("desk", "spaces.change_booking"))
+    client.force_login(plain_staff("desk", "spaces.change_booking"))
     assert "阿华姐" in _board(client).content.decode()
 
 
@@ -315,7 +302,7 @@ def test_the_nav_and_the_admin_index_count_the_requests_that_wait(
 
 
 def test_people_who_cannot_decide_see_no_board_link_and_no_count(client, frozen, pending):
-    for user in (_plain_staff("clerk"), pending.booked_by):
+    for user in (plain_staff("clerk"), pending.booked_by):
         client.force_login(user)
         home = client.get("/").content.decode()
         # (A resident's home lists their own request as 待审批: the nav's count is what matters.)

@@ -2,29 +2,15 @@
 on every page, and the permission (not the flag) opens the organiser area and the head count."""
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from conftest import make_user
+from conftest import plain_staff
 from programs.models import Organiser
 from spaces.models import Visit
 
 pytestmark = pytest.mark.django_db
 
 DASHBOARD = reverse("organiser_dashboard")
-
-
-def plain_staff(username: str, *permissions: str):
-    """A staff account (admin login) with just these permissions, not a superuser."""
-    user = make_user(username)
-    user.is_staff = True
-    user.save(update_fields=["is_staff"])
-    for name in permissions:
-        app_label, codename = name.split(".")
-        user.user_permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return user
 
 
 @pytest.fixture

@@ -2,28 +2,14 @@
 is or why not, and the booking form prefilled from the chosen slots."""
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 
-from conftest import at, make_user
+from conftest import at, book_directly, make_user
 from spaces.models import Booking, Closure
 
 pytestmark = pytest.mark.django_db
-
-
-def _book(space, user, start, hours=1, **fields):
-    return Booking.objects.create(
-        space=space,
-        booked_by=user,
-        purpose=fields.pop("purpose", "排练"),
-        attendees=5,
-        start=start,
-        end=start + timedelta(hours=hours),
-        status=Booking.Status.APPROVED,
-        **fields,
-    )
 
 
 def _page(client, space, **params):
@@ -75,8 +61,8 @@ def test_each_slot_of_the_day_says_what_it_is_or_why_it_cannot_be_booked(
     client, frozen, dance_room, resident
 ):
     neighbour = make_user("laozhang")
-    _book(dance_room, resident, at(1, 8))
-    _book(dance_room, neighbour, at(1, 9))
+    book_directly(dance_room, resident, at(1, 8))
+    book_directly(dance_room, neighbour, at(1, 9))
     Closure.objects.create(space=dance_room, start=at(1, 14), end=at(1, 16), reason="地板维修")
     client.force_login(resident)
     page = _page(client, dance_room, date="2026-12-02")  # a Wednesday: the partner's evening
@@ -109,7 +95,7 @@ def test_today_says_which_slots_are_past_and_which_too_soon(client, frozen, danc
 
 
 def test_slots_say_why_in_english_too(client, frozen, dance_room, resident):
-    _book(dance_room, resident, at(1, 8))
+    book_directly(dance_room, resident, at(1, 8))
     Closure.objects.create(space=dance_room, start=at(1, 14), end=at(1, 16), reason="repairs")
     client.force_login(resident)
     client.cookies["django_language"] = "en"
@@ -215,7 +201,7 @@ def test_the_accessible_list_says_why_for_each_slot(client, frozen, dance_room):
 def test_the_room_page_costs_the_same_queries_however_many_bookings(
     client, frozen, dance_room, resident, other_resident, django_assert_num_queries
 ):
-    _book(dance_room, other_resident, at(1, 9))
+    book_directly(dance_room, other_resident, at(1, 9))
     client.force_login(resident)
     url = reverse("space_detail", args=[dance_room.pk])
     client.get(url)  # the session's first read
@@ -224,7 +210,7 @@ def test_the_room_page_costs_the_same_queries_however_many_bookings(
     with django_assert_num_queries(11):
         client.get(url)
     for day in range(2, 12):
-        _book(dance_room, resident if day % 2 else other_resident, at(day, 10))
+        book_directly(dance_room, resident if day % 2 else other_resident, at(day, 10))
         Closure.objects.create(space=dance_room, start=at(day, 15), end=at(day, 16), reason="清洁")
     with django_assert_num_queries(11):
         client.get(url, {"date": "2026-12-09"})

@@ -5,22 +5,9 @@ from datetime import time, timedelta
 import pytest
 from django.utils import translation
 
-from conftest import NOW, at, make_user
+from conftest import NOW, at, book_directly, make_user
 from spaces import selectors
 from spaces.models import Booking, Closure, OpeningHours, Space
-
-
-def _book(space, user, start, hours=1, **fields):
-    return Booking.objects.create(
-        space=space,
-        booked_by=user,
-        purpose=fields.pop("purpose", "排练"),
-        attendees=5,
-        start=start,
-        end=start + timedelta(hours=hours),
-        status=fields.pop("status", Booking.Status.APPROVED),
-        **fields,
-    )
 
 
 def _by_hour(slots):
@@ -30,9 +17,9 @@ def _by_hour(slots):
 @pytest.mark.django_db
 def test_each_unavailable_slot_says_why_it_cannot_be_booked(frozen, dance_room, resident):
     neighbour = make_user("laozhang")
-    mine = _book(dance_room, resident, at(1, 8))
-    _book(dance_room, neighbour, at(1, 9), purpose="私事")
-    _book(dance_room, neighbour, at(1, 10), purpose="社区合唱排练", for_activity=True)
+    mine = book_directly(dance_room, resident, at(1, 8))
+    book_directly(dance_room, neighbour, at(1, 9), purpose="私事")
+    book_directly(dance_room, neighbour, at(1, 10), purpose="社区合唱排练", for_activity=True)
     Closure.objects.create(space=dance_room, start=at(1, 14), end=at(1, 16), reason="地板维修")
 
     slots = _by_hour(
@@ -58,7 +45,7 @@ def test_each_unavailable_slot_says_why_it_cannot_be_booked(frozen, dance_room, 
 def test_a_neighbours_booking_is_taken_for_everyone_else_and_never_shows_its_purpose(
     frozen, dance_room, resident
 ):
-    _book(dance_room, resident, at(1, 8), purpose="家庭聚会")
+    book_directly(dance_room, resident, at(1, 8), purpose="家庭聚会")
     for viewer in (None, make_user("laozhang")):
         slot = _by_hour(
             selectors.space_slots(
@@ -95,7 +82,7 @@ def test_a_closure_outranks_a_booking_and_a_booking_outranks_a_partner_window(
     frozen, dance_room, resident
 ):
     wednesday = at(1, 0)
-    _book(dance_room, resident, wednesday.replace(hour=18), status=Booking.Status.PENDING)
+    book_directly(dance_room, resident, wednesday.replace(hour=18), status=Booking.Status.PENDING)
     Closure.objects.create(space=dance_room, start=at(1, 19), end=at(1, 20), reason="停电")
     slots = _by_hour(selectors.space_slots(space=dance_room, first_day=wednesday.date(), days=1))
     assert slots[18].reason == "taken"
@@ -104,8 +91,8 @@ def test_a_closure_outranks_a_booking_and_a_booking_outranks_a_partner_window(
 
 @pytest.mark.django_db
 def test_cancelled_and_rejected_bookings_leave_their_slot_free(frozen, dance_room, resident):
-    _book(dance_room, resident, at(2, 8), status=Booking.Status.CANCELLED)
-    _book(dance_room, resident, at(2, 9), status=Booking.Status.REJECTED)
+    book_directly(dance_room, resident, at(2, 8), status=Booking.Status.CANCELLED)
+    book_directly(dance_room, resident, at(2, 9), status=Booking.Status.REJECTED)
     slots = _by_hour(selectors.space_slots(space=dance_room, first_day=at(2, 0).date(), days=1))
     assert slots[8].is_free and slots[9].is_free
 
@@ -122,7 +109,7 @@ def test_all_rooms_of_a_day_cost_the_same_few_queries_as_one(
         OpeningHours.objects.create(
             space=room, weekday=at(1, 0).weekday(), opens=time(8), closes=time(22)
         )
-        _book(room, resident, at(1, 9 + n % 10))
+        book_directly(room, resident, at(1, 9 + n % 10))
         Closure.objects.create(space=room, start=at(1, 20), end=at(1, 21), reason="清洁")
         rooms.append(room)
     with django_assert_num_queries(4):
@@ -143,6 +130,6 @@ def test_a_walk_in_room_has_no_slots_among_many(frozen, dance_room, reading_room
 def test_a_booking_from_the_day_before_does_not_leak_into_the_day(frozen, meeting_room, resident):
     OpeningHours.objects.filter(space=meeting_room).update(opens=time(0), closes=time(23, 59))
     meeting_room.slot_minutes = 60
-    _book(meeting_room, resident, at(1, 22), hours=1)
+    book_directly(meeting_room, resident, at(1, 22), hours=1)
     slots = selectors.space_slots(space=meeting_room, first_day=at(2, 0).date(), days=1)
     assert all(slot.reason != "taken" for slot in slots)
