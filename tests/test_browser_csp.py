@@ -9,7 +9,7 @@ import pytest
 from conftest import make_user
 from lixiong.timeutil import LOCAL_TZ, local_today
 from spaces.models import Compound, OpeningHours, Space
-from tests.test_browser_journey import CHROMIUM, browser  # noqa: F401 (fixture)
+from tests.conftest import CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,
@@ -58,7 +58,7 @@ def community(db):
 def test_pages_admin_and_api_docs_load_without_a_content_security_policy_refusal(
     community,
     live_server,
-    browser,  # noqa: F811
+    browser,
 ):
     space, activity, reading_room = community
     base = live_server.url

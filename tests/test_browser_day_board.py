@@ -12,8 +12,7 @@ from conftest import make_user
 from lixiong.timeutil import LOCAL_TZ, local_today
 from residents.models import Profile
 from spaces.models import Booking, Compound, OpeningHours, Space
-
-from .test_browser_journey import CHROMIUM, browser  # noqa: F401 (the browser fixture)
+from tests.conftest import CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,
@@ -49,7 +48,7 @@ def tomorrows_request(db):
 def test_staff_approve_a_pending_request_from_the_day_board(
     tomorrows_request,
     live_server,
-    browser,  # noqa: F811
+    browser,
 ):
     base = live_server.url
     page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")

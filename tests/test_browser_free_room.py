@@ -12,7 +12,8 @@ from conftest import make_user
 from lixiong.timeutil import local_today
 from residents.models import Profile
 from spaces.models import Compound, OpeningHours, Space
-from tests.test_browser_journey import CHROMIUM, browser, sign_in  # noqa: F401 (a fixture)
+from tests.conftest import CHROMIUM
+from tests.test_browser_journey import sign_in
 
 pytestmark = [
     pytest.mark.browser,

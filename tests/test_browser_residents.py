@@ -11,9 +11,10 @@ from playwright.sync_api import expect
 
 from conftest import make_user
 from lixiong.timeutil import LOCAL_TZ, local_today
-from tests.test_browser_journey import CHROMIUM, browser, dance_room_open_all_week, sign_in
+from tests.conftest import CHROMIUM
+from tests.test_browser_journey import dance_room_open_all_week, sign_in
 
-__all__ = ["browser", "dance_room_open_all_week"]  # fixtures used here
+__all__ = ["dance_room_open_all_week"]  # a fixture used here
 
 pytestmark = [
     pytest.mark.browser,

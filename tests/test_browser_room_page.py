@@ -10,7 +10,8 @@ from playwright.sync_api import expect
 from conftest import make_user
 from lixiong.timeutil import local_today
 from spaces.models import Compound, OpeningHours, PartnerWindow, Space
-from tests.test_browser_journey import CHROMIUM, browser, sign_in  # noqa: F401 (fixture)
+from tests.conftest import CHROMIUM
+from tests.test_browser_journey import sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -46,7 +47,7 @@ def activity_room(db):
 def test_a_resident_picks_a_day_a_start_and_an_end_books_and_sees_it_as_theirs(
     activity_room,
     live_server,
-    browser,  # noqa: F811
+    browser,
 ):
     base = live_server.url
     tomorrow = local_today() + timedelta(days=1)
