@@ -345,7 +345,24 @@ def compound_with_spaces(pk, now: datetime | None = None) -> Compound | None:
     )
     if compound is not None:
         _mark_open_now(compound.spaces.all(), now)
+        _mark_opens_next(compound.spaces.all(), now)
     return compound
+
+
+def _mark_opens_next(spaces, now: datetime) -> None:
+    """Each walk-in room that is closed now gets `opens_next` (None when unknown): one query
+    for all of their closures still to come, none when every room is open."""
+    closed = [space for space in spaces if space.is_walk_in and not space.open_now]
+    if not closed:
+        return
+    ahead = {space.pk: [] for space in closed}
+    later = Closure.objects.filter(space__in=closed, end__gt=now).order_by("start")
+    for closure in later:
+        ahead[closure.space_id].append(closure)
+    for space in closed:
+        space.opens_next = opens_next(
+            space, now, hours=space.opening_hours.all(), closures=ahead[space.pk]
+        )
 
 
 @dataclass(frozen=True)

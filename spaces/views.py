@@ -86,8 +86,6 @@ def space_detail(request, pk):
     if space.is_walk_in:
         context.update(selectors.walk_in_state(space))
         context["head_count_form"] = HeadCountForm()
-        context["today"] = local_today()
-        context["tomorrow"] = local_today() + timedelta(days=1)
         return render(request, "spaces/walk_in_detail.html", context)
 
     now = timezone.now()

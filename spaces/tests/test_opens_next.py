@@ -1,8 +1,9 @@
 """A closed reading room says when it opens next: opening hours, then closures."""
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 
 from conftest import NOW, at
@@ -110,3 +111,29 @@ def test_the_page_of_a_room_without_hours_says_it_has_none(client, frozen, readi
     page = client.get(reverse("space_detail", args=[reading_room.pk])).content.decode()
     assert "这里暂未公布开放时间" in page
     assert "下次开放" not in page
+
+
+def test_a_compound_page_says_when_its_closed_reading_room_opens_next(client, compound):
+    reading_room = Space.objects.create(
+        compound=compound,
+        name="阅览室",
+        kind=Space.Kind.READING_ROOM,
+        access_mode=Space.AccessMode.WALK_IN,
+        capacity=30,
+    )
+    for weekday in range(7):
+        OpeningHours.objects.create(
+            space=reading_room, weekday=weekday, opens=time(8), closes=time(21)
+        )
+    late_evening = datetime(2026, 12, 1, 22, 0, tzinfo=LOCAL_TZ)  # a Tuesday, after closing
+    with time_machine.travel(late_evening, tick=False):
+        page = client.get(reverse("compound_detail", args=[compound.pk])).content.decode()
+        assert "下次开放：<strong>明天 08:00</strong>" in page
+        Closure.objects.create(
+            space=reading_room,
+            start=late_evening,
+            end=late_evening + timedelta(days=3),
+            reason="翻新",
+        )
+        page = client.get(reverse("compound_detail", args=[compound.pk])).content.decode()
+        assert "下次开放：<strong>12月5日 星期六 08:00</strong>" in page
