@@ -3,9 +3,9 @@ and off from every page and remembered in a cookie, so it also holds for visitor
 sign in (and for a shared family phone, whoever signs in on it)."""
 
 from django.conf import settings
-from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from lixiong.redirects import back_to
 
 COOKIE = "elder_mode"
 # A year: the switch is a lasting need, not a passing preference.
@@ -24,12 +24,7 @@ def elder_mode(request) -> dict:
 @require_POST
 def switch(request):
     """Turn the mode on (mode=on) or off (anything else) and go back where the person was."""
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = "/"
-    response = redirect(target)
+    response = back_to(request, request.POST, "/")
     if request.POST.get("mode") == "on":
         response.set_cookie(
             COOKIE,

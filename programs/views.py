@@ -12,11 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from icalendar import Calendar, Event
 
+from lixiong.redirects import back_to, safe_next
 from lixiong.timeutil import LOCAL_TZ, local_today
 
 from . import selectors, services
@@ -169,15 +169,6 @@ REGISTRATION_ACTS = {
 ACTS_TO_CONFIRM = {"cancel", "decline"}
 
 
-def _safe_next(request, data) -> str:
-    target = data.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return ""
-
-
 def _what_is_lost(registration: Registration, act: str) -> str:
     """seat | waitlist | offer: what leaving gives up, which the page and message name."""
     if act == "decline" or registration.status == Registration.Status.OFFERED:
@@ -245,7 +236,7 @@ def registration_act(request, pk, act):
         resident=request.user,
     )
     if request.method == "GET":
-        return _confirm_page(request, registration, act, _safe_next(request, request.GET))
+        return _confirm_page(request, registration, act, safe_next(request, request.GET))
     lost = _what_is_lost(registration, act)
     try:
         REGISTRATION_ACTS[act](registration=registration, by=request.user)
@@ -253,8 +244,8 @@ def registration_act(request, pk, act):
         messages.error(request, error.message)
     else:
         messages.success(request, _done_message(act, lost, registration.activity))
-    target = _safe_next(request, request.POST)
-    return redirect(target) if target else redirect("activity_detail", pk=registration.activity_id)
+    activity_page = reverse("activity_detail", args=[registration.activity_id])
+    return back_to(request, request.POST, activity_page)
 
 
 @login_required

@@ -32,6 +32,12 @@ from .models import (
 )
 
 
+def may_see_bookings(user) -> bool:
+    """Residents' bookings name them, with phone and building: staff see them with the
+    booking permissions (view or change), not with a room's alone."""
+    return user.has_perm("spaces.view_booking") or user.has_perm("spaces.change_booking")
+
+
 class SpaceInline(admin.TabularInline):
     model = Space
     formset = LabelledInlineFormSet
@@ -187,7 +193,7 @@ class SpaceAdmin(admin.ModelAdmin):
 
     def _closure_review(self, request, obj, response):
         touched = getattr(request, "closures_over_bookings", None)
-        if not touched or "_popup" in request.POST:
+        if not touched or "_popup" in request.POST or not may_see_bookings(request.user):
             return response
         url = reverse("admin:spaces_space_closure_bookings", args=[obj.pk])
         return redirect(f"{url}?closures={','.join(str(pk) for pk in touched)}&saved=1")
@@ -205,6 +211,8 @@ class SpaceAdmin(admin.ModelAdmin):
         space = get_object_or_404(Space.objects.select_related("compound"), pk=pk)
         if not self.has_view_or_change_permission(request, space):
             raise PermissionDenied
+        if not may_see_bookings(request.user):
+            raise PermissionDenied  # the page names residents, with their phones
         ids = [parse_id(part) for part in request.GET.get("closures", "").split(",")]
         ids = [pk for pk in ids if pk is not None]
         hits = selectors.closure_hits(space=space, closure_ids=ids[:50])
@@ -259,6 +267,8 @@ class SpaceAdmin(admin.ModelAdmin):
         space = get_object_or_404(Space.objects.select_related("compound"), pk=pk)
         if not self.has_view_or_change_permission(request, space):
             raise PermissionDenied
+        if not may_see_bookings(request.user):
+            raise PermissionDenied  # the week names residents, with their phones
         today = local_today()
         first_day = today
         asked = request.GET.get("week", "")

@@ -4,7 +4,18 @@ rooms are free for a given time."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Sum,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,6 +38,9 @@ CLOSURE = "closure"  # closed by a closure (its reason is public)
 PAST = "past"
 TOO_SOON = "too_soon"  # inside the room's minimum notice
 BEYOND_WINDOW = "beyond_window"  # further ahead than the room's booking window
+# An activity's status in which its title may be shown on its room's slots (programs'
+# Activity.Status.PUBLISHED; spaces does not import programs).
+HOLD_TITLE_PUBLIC_STATUS = "published"
 REASONS = (FREE, MINE, TAKEN, ACTIVITY, PARTNER_WINDOW, CLOSURE, PAST, TOO_SOON, BEYOND_WINDOW)
 
 # A booking lies inside one day's opening hours, so one that touches a range starts at most a
@@ -61,7 +75,9 @@ class Slot:
                 return _("机构课程时段：%(partner)s") % {"partner": self.note}
             return _("机构课程时段")
         if self.reason == ACTIVITY:
-            return _("活动：%(title)s") % {"title": self.note}
+            if self.note:
+                return _("活动：%(title)s") % {"title": self.note}
+            return _("活动占用")
         return str(REASON_TEXTS[self.reason])
 
 
@@ -106,11 +122,25 @@ def _records(space_ids: list[int], range_start: datetime, range_end: datetime):
     )
     for closure in closures:
         records[closure.space_id].closures.append(closure)
+    # An activity hold's purpose is its activity's title, public only once the activity is
+    # published: a draft's title stays with its organiser and staff. The activity is read
+    # through its relation to the hold ("activity", declared by programs), not imported, as
+    # the profile is read through the user.
     bookings = active_bookings_between(space_ids, range_start, range_end).values_list(
         "id", "space_id", "start", "end", "booked_by_id", "for_activity", "purpose"
     )
-    for booking in bookings:
-        records[booking[1]].bookings.append(booking)
+    bookings = bookings.annotate(
+        _published=Case(
+            When(for_activity=True, activity__status=HOLD_TITLE_PUBLIC_STATUS, then=True),
+            default=False,
+            output_field=BooleanField(),
+        )
+    )
+    for pk, space_id, start, end, booked_by_id, for_activity, purpose, published in bookings:
+        purpose = purpose if published else ""
+        records[space_id].bookings.append(
+            (pk, space_id, start, end, booked_by_id, for_activity, purpose)
+        )
     return records
 
 

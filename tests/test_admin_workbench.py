@@ -385,7 +385,13 @@ def test_a_closure_over_no_booking_saves_as_before(client, staff, dance_room, we
 def test_staff_without_the_booking_permission_cannot_cancel_from_the_closure_page(
     client, dance_room, week_of_bookings
 ):
-    clerk = plain_staff("clerk", "spaces.view_space", "spaces.change_space", "spaces.add_closure")
+    clerk = plain_staff(
+        "clerk",
+        "spaces.view_space",
+        "spaces.change_space",
+        "spaces.add_closure",
+        "spaces.view_booking",
+    )
     client.force_login(clerk)
     closure = Closure.objects.create(
         space=dance_room, start=at(1, 8), end=at(1, 12), reason="地板维修"
@@ -400,6 +406,22 @@ def test_staff_without_the_booking_permission_cannot_cancel_from_the_closure_pag
     assert response.status_code == 403
     ahua.refresh_from_db()
     assert ahua.status == "approved"
+
+
+def test_staff_with_a_rooms_permissions_alone_see_no_residents_names_or_phones(
+    client, dance_room, week_of_bookings
+):
+    clerk = plain_staff("clerk", "spaces.view_space", "spaces.change_space", "spaces.add_closure")
+    client.force_login(clerk)
+    closure = Closure.objects.create(
+        space=dance_room, start=at(1, 8), end=at(1, 12), reason="地板维修"
+    )
+    review = reverse("admin:spaces_space_closure_bookings", args=[dance_room.pk])
+    assert client.get(f"{review}?closures={closure.pk}").status_code == 403
+    calendar = reverse("admin:spaces_space_calendar", args=[dance_room.pk])
+    assert client.get(calendar).status_code == 403
+    room_page = client.get(reverse("admin:spaces_space_change", args=[dance_room.pk]))
+    assert calendar not in room_page.content.decode()
 
 
 def test_another_rooms_closure_id_shows_nothing(

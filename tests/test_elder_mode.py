@@ -71,3 +71,10 @@ def test_the_switch_speaks_the_readers_language(client, db):
     client.post(SWITCH, {"mode": "on", "next": "/"})
     page = client.get("/").content.decode()
     assert "Standard text" in page and "标准字号" not in page
+
+
+@pytest.mark.parametrize("forged", ["abc", "²", "0", "-1", "1e3", "٣", "9" * 25, "//evil.example/"])
+def test_a_next_that_is_not_a_path_here_goes_home_not_to_a_server_error(client, forged):
+    response = client.post("/elder-mode/", {"mode": "on", "next": forged})
+    assert response.status_code == 302
+    assert response["Location"] == "/"

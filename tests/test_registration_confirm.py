@@ -147,6 +147,22 @@ def test_a_forged_next_on_the_question_goes_back_to_the_activity(frozen, make_ac
     assert f'href="{reverse("activity_detail", args=[activity.pk])}"' in page
 
 
+def test_leaving_with_a_next_that_is_not_a_path_lands_on_the_activity_not_an_error(
+    frozen, make_activity, resident
+):
+    activity = make_activity()
+    mine = registration_create(activity=activity, resident=resident)
+    client = csrf_client(resident)
+    page = client.get(act_url(mine, "cancel")).content.decode()
+    response = client.post(
+        act_url(mine, "cancel"), {"csrfmiddlewaretoken": token_of(page), "next": "abc"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("activity_detail", args=[activity.pk])
+    mine.refresh_from_db()
+    assert mine.status == "cancelled"
+
+
 def test_accepting_is_a_post_and_other_peoples_questions_are_not_found(
     client, frozen, full_class, resident, other_resident
 ):

@@ -15,11 +15,13 @@ def _by_hour(slots):
 
 
 @pytest.mark.django_db
-def test_each_unavailable_slot_says_why_it_cannot_be_booked(frozen, dance_room, resident):
+def test_each_unavailable_slot_says_why_it_cannot_be_booked(
+    frozen, dance_room, resident, make_activity
+):
     neighbour = make_user("laozhang")
     mine = book_directly(dance_room, resident, at(1, 8))
     book_directly(dance_room, neighbour, at(1, 9), purpose="私事")
-    book_directly(dance_room, neighbour, at(1, 10), purpose="社区合唱排练", for_activity=True)
+    make_activity(day_offset=1, hour=10, hours=1, title="社区合唱排练")  # published
     Closure.objects.create(space=dance_room, start=at(1, 14), end=at(1, 16), reason="地板维修")
 
     slots = _by_hour(
@@ -133,3 +135,26 @@ def test_a_booking_from_the_day_before_does_not_leak_into_the_day(frozen, meetin
     book_directly(meeting_room, resident, at(1, 22), hours=1)
     slots = selectors.space_slots(space=meeting_room, first_day=at(2, 0).date(), days=1)
     assert all(slot.reason != "taken" for slot in slots)
+
+
+@pytest.mark.django_db
+def test_a_draft_activitys_title_stays_off_its_rooms_slots_until_it_is_published(
+    frozen, dance_room, make_activity, client
+):
+    from programs.services import activity_publish
+
+    draft = make_activity(title="秘密草稿活动", publish=False)
+    day = draft.start.astimezone(at(0, 0).tzinfo).date()
+
+    def the_slot():
+        slots = selectors.space_slots(space=dance_room, first_day=day, days=1)
+        return next(slot for slot in slots if slot.reason == "activity")
+
+    with translation.override("zh-hans"):
+        assert (the_slot().note, the_slot().why) == ("", "活动占用")
+    api = client.get("/api/v1/availability/", {"date": day.isoformat()}).content.decode()
+    assert "秘密草稿活动" not in api
+    assert "秘密草稿活动" not in client.get(f"/spaces/{dance_room.pk}/?date={day}").content.decode()
+
+    activity_publish(activity=draft, by=draft.created_by)
+    assert the_slot().note == "秘密草稿活动"
