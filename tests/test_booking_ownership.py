@@ -10,6 +10,7 @@ from django.contrib.auth.models import Permission
 from django.db import connections
 
 from conftest import at, make_user
+from programs.errors import ActivityError
 from programs.services import activity_cancel, activity_update
 from spaces.errors import BookingError
 from spaces.models import Booking, Visit
@@ -27,7 +28,7 @@ def _race(*calls, timeout: float = 30.0) -> list[str]:
             barrier.wait(timeout=10)
             call()
             outcomes[index] = "ok"
-        except BookingError as error:
+        except (BookingError, ActivityError) as error:  # a refusal: its stable code
             outcomes[index] = error.code
         except Exception as error:  # a deadlock or any other database error
             outcomes[index] = f"{type(error).__name__}: {error}"
