@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "notifications",
     "spaces",
     "programs",
+    "partners",
     "residents",
 ]
 
@@ -171,6 +172,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Uploaded documents (partners' business licences): never under STATIC_ROOT or a served URL;
+# views hand them out one by one to those allowed (lixiong/storage.py).
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private-media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

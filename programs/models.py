@@ -386,6 +386,9 @@ class Registration(models.Model):
     position = models.PositiveIntegerField(_("排序号"))
     offer_expires_at = models.DateTimeField(_("候补确认截止"), null=True, blank=True)
     attended_count = models.PositiveSmallIntegerField(_("实到人数"), null=True, blank=True)
+    # For a paid class: when the organiser (a partner) recorded that the resident paid. The
+    # portal takes no money; residents pay the partner directly.
+    paid_at = models.DateTimeField(_("付款记录时间"), null=True, blank=True)
     checkin_token = models.CharField(
         max_length=32, unique=True, default=new_checkin_token, editable=False
     )
