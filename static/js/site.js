@@ -316,4 +316,20 @@
   // --- Sign-in pages and accessibility fixes ---
 
 
+
+  // --- Partners: application form and the applicant's page (issue 8) ---
+
+
+
+  // --- Partners: the partner's portal, posting classes (issue 8) ---
+
+
+
+  // --- Partners: revenue reports and the community fund (issue 8) ---
+
+
+
+  // --- Partners: public partner pages, prices in the activity calendar, compliance (issue 8) ---
+
+
 })();
