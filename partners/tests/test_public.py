@@ -9,19 +9,19 @@ from rest_framework.test import APIClient
 from conftest import make_user
 from partners import services
 from partners.models import Agreement, ComplianceResult
-from partners.tests.test_compliance import (  # noqa: F401  (fixtures)
-    NOVEMBER,
-    OCTOBER,
-    agreement,
-    local,
-    paid_report,
-    partner,
-    partner_activity,
-    partner_user,
-)
+from partners.tests import test_compliance as compliance_tests
 from programs.models import Activity
 
 pytestmark = pytest.mark.django_db
+
+# The compliance tests' fixtures, shared without a conftest of their own.
+partner_user = compliance_tests.partner_user
+partner = compliance_tests.partner
+agreement = compliance_tests.agreement
+partner_activity = compliance_tests.partner_activity
+local = compliance_tests.local
+paid_report = compliance_tests.paid_report
+NOVEMBER, OCTOBER = compliance_tests.NOVEMBER, compliance_tests.OCTOBER
 
 
 @pytest.fixture
