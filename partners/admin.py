@@ -10,18 +10,29 @@ class ComplianceResultAdmin(admin.ModelAdmin):
     """The monthly job's results: read, never edited (the job stores them once)."""
 
     list_display = (
-        "agreement",
-        "month",
-        "welfare_held",
-        "welfare_required",
+        "month_label",
+        "partner",
+        "welfare",
         "report_submitted",
         "contribution_paid",
         "classes_above_cap",
         "compliant",
     )
-    list_filter = ("month", "agreement__partner")
+    list_filter = ("agreement__partner",)
     list_select_related = ("agreement__partner",)
     date_hierarchy = "month"
+
+    @admin.display(description=_("月份"), ordering="month")
+    def month_label(self, result):
+        return f"{result.month:%Y-%m}"
+
+    @admin.display(description=_("进驻机构"), ordering="agreement__partner__name")
+    def partner(self, result):
+        return result.agreement.partner
+
+    @admin.display(description=_("公益活动（已开展/应开展）"))
+    def welfare(self, result):
+        return f"{result.welfare_held}/{result.welfare_required}"
 
     @admin.display(boolean=True, description=_("达标"))
     def compliant(self, result):

@@ -374,3 +374,23 @@ def test_the_beat_task_is_the_function_runjob_calls(frozen, agreement):
     compliance_monthly.delay()
 
     assert ComplianceResult.objects.get().month == NOVEMBER
+
+
+def test_staff_without_the_agreement_permission_see_no_flag_box(frozen, agreement, client):
+    services.compliance_month_run(month=OCTOBER)
+    services.compliance_month_run(month=NOVEMBER)
+    client.force_login(plain_staff("desk_only", "spaces.change_booking"))
+
+    assert "连续两个月未达标" not in client.get("/admin/").content.decode()
+
+
+def test_the_admin_lists_results_by_month_and_offers_no_editing(frozen, agreement, client):
+    services.compliance_month_run(month=NOVEMBER)
+    client.force_login(make_user("boss", staff=True))
+
+    page = client.get("/admin/partners/complianceresult/").content.decode()
+    result = ComplianceResult.objects.get()
+
+    assert "2026-11" in page and "0/2" in page
+    assert client.get("/admin/partners/complianceresult/add/").status_code == 403
+    assert client.post(f"/admin/partners/complianceresult/{result.pk}/delete/").status_code == 403
