@@ -195,3 +195,24 @@ def test_a_second_partner_does_not_see_the_first_s_compliance(frozen, agreement,
     client.force_authenticate(other_user)
 
     assert client.get("/api/v1/partner/compliance/").json()["results"] == []
+
+
+def test_the_partner_page_reads_in_few_queries_however_many_months_and_classes(
+    frozen, client, agreement, partner, partner_activity, django_assert_max_num_queries
+):
+    for day in (5, 6, 7):
+        partner_activity(
+            local(2026, 12, day, 10),
+            price_fen=4000,
+            market_price_fen=8000,
+            attended=0,
+            status=Activity.Status.PUBLISHED,
+        )
+    for month in (date(2026, 9, 1), OCTOBER, NOVEMBER):
+        services.compliance_month_run(month=month)
+
+    with django_assert_max_num_queries(9):
+        page = text(client.get(f"/partners/{partner.pk}/"))
+
+    assert page.count("普惠价 ¥40.00") == 3
+    assert page.count("✗ 未达标") == 3
