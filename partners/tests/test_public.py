@@ -216,3 +216,9 @@ def test_the_partner_page_reads_in_few_queries_however_many_months_and_classes(
 
     assert page.count("普惠价 ¥40.00") == 3
     assert page.count("✗ 未达标") == 3
+
+
+def test_the_calendar_leads_to_the_partners_page(client, db):
+    page = text(client.get("/activities/"))
+
+    assert 'href="/partners/"' in page
