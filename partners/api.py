@@ -1,0 +1,116 @@
+"""The partners' REST API."""
+
+# --- compliance and public pages ---
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny, IsAuthenticated
+
+from lixiong.api import error_response
+
+from . import selectors
+from .models import Agreement, ComplianceResult, Partner
+
+
+class ComplianceSerializer(serializers.ModelSerializer):
+    month = serializers.SerializerMethodField(help_text="`YYYY-MM`, the community's month.")
+    welfare_met = serializers.BooleanField(read_only=True)
+    is_compliant = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = ComplianceResult
+        fields = [
+            "month",
+            "agreement",
+            "welfare_held",
+            "welfare_required",
+            "welfare_met",
+            "report_submitted",
+            "contribution_paid",
+            "classes_above_cap",
+            "is_compliant",
+        ]
+        read_only_fields = fields
+
+    def get_month(self, result) -> str:
+        return f"{result.month:%Y-%m}"
+
+
+class TermsSerializer(serializers.ModelSerializer):
+    price_cap = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        read_only=True,
+        help_text="A class's price may be at most this share of its market price (0.500 = 50%).",
+    )
+    fund_share = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        read_only=True,
+        help_text="Share of the month's revenue paid into the community fund.",
+    )
+    # A plain string, as the other APIs do with kinds: no second enum in the schema.
+    status = serializers.CharField(read_only=True, help_text="`active`, `suspended`, `expired`.")
+
+    class Meta:
+        model = Agreement
+        fields = ["valid_from", "valid_to", "status", "price_cap", "fund_share", "welfare_minimum"]
+        read_only_fields = fields
+
+
+class PublicPartnerSerializer(serializers.ModelSerializer):
+    terms = serializers.SerializerMethodField()
+    compliance = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Partner
+        fields = ["id", "name", "terms", "compliance"]
+        read_only_fields = fields
+
+    @extend_schema(responses=TermsSerializer(allow_null=True))
+    def get_terms(self, partner) -> dict | None:
+        agreement = selectors.current_agreement(partner)
+        return TermsSerializer(agreement).data if agreement else None
+
+    @extend_schema(responses=ComplianceSerializer(many=True))
+    def get_compliance(self, partner) -> list:
+        results = sorted(
+            (r for a in partner.agreements.all() for r in getattr(a, "recent_results", [])),
+            key=lambda r: r.month,
+            reverse=True,
+        )[: selectors.PUBLIC_MONTHS]
+        return ComplianceSerializer(results, many=True).data
+
+
+class PublicPartnerList(generics.ListAPIView):
+    """Every partner with its agreement's terms and its last six months of compliance (public
+    accountability)."""
+
+    permission_classes = [AllowAny]
+    serializer_class = PublicPartnerSerializer
+
+    def get_queryset(self):
+        return selectors.public_partners()
+
+
+class OwnComplianceList(generics.ListAPIView):
+    """The signed-in partner's own monthly compliance, newest first."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = ComplianceSerializer
+
+    @extend_schema(
+        responses={
+            200: ComplianceSerializer(many=True),
+            401: error_response("Not signed in."),
+            404: error_response("The account belongs to no partner."),
+        }
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        partner = Partner.objects.filter(organiser__members=self.request.user).first()
+        if partner is None:
+            raise NotFound()
+        return ComplianceResult.objects.filter(agreement__partner=partner).order_by("-month", "-pk")

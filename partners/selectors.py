@@ -1,0 +1,231 @@
+"""Reads across the partners' models."""
+
+# --- compliance and public pages ---
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
+from django.utils import timezone
+
+from lixiong.timeutil import LOCAL_TZ, local_today
+from programs.models import Activity, Registration
+
+from .models import Agreement, ComplianceResult, FundEntry, Partner, RevenueReport
+
+# How many months of compliance the public sees (public accountability).
+PUBLIC_MONTHS = 6
+# Activities that happened (or will): not drafts, not cancelled.
+HAPPENING = [Activity.Status.PUBLISHED, Activity.Status.FINISHED]
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_add(month: date, months: int) -> date:
+    index = month.year * 12 + month.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_just_ended(today: date | None = None) -> date:
+    """The first day of the month before today's, in the community's calendar."""
+    return month_add(month_start(today or local_today()), -1)
+
+
+def month_bounds(month: date) -> tuple[datetime, datetime]:
+    """The month as aware instants [start, end) in Asia/Shanghai: 23:30 on the 30th of November
+    local (15:30 UTC) belongs to November, 00:30 on the 1st of December to December."""
+    start = datetime.combine(month, datetime.min.time(), LOCAL_TZ)
+    end = datetime.combine(month_add(month, 1), datetime.min.time(), LOCAL_TZ)
+    return start, end
+
+
+def agreements_to_check(month: date):
+    """Agreements in force at any time in the month: their dates overlap it. A suspended
+    agreement is already before staff (it cannot post classes) and is not checked."""
+    return (
+        Agreement.objects.filter(valid_from__lt=month_add(month, 1), valid_to__gte=month)
+        .exclude(status=Agreement.Status.SUSPENDED)
+        .select_related("partner__organiser")
+        .order_by("pk")
+    )
+
+
+def partner_activities_in_month(partner: Partner, month: date):
+    start, end = month_bounds(month)
+    return Activity.objects.filter(
+        organiser_id=partner.organiser_id, status__in=HAPPENING, start__gte=start, start__lt=end
+    )
+
+
+def welfare_held(partner: Partner, month: date) -> int:
+    """Free public-welfare activities of the month that took place with attendance recorded:
+    at least one attendee (a registration marked present, or a walk-in), as programs counts
+    person-visits."""
+    attended = Registration.objects.filter(
+        activity=OuterRef("pk"), status=Registration.Status.CONFIRMED, attended_count__gt=0
+    )
+    return (
+        partner_activities_in_month(partner, month)
+        .filter(is_public_welfare=True, price_fen=0, start__lte=timezone.now())
+        .filter(Q(walk_in_attendees__gt=0) | Exists(attended))
+        .count()
+    )
+
+
+def classes_above_cap(agreement: Agreement, month: date) -> int:
+    """Priced classes of the month above the agreement's cap (price > cap × market price,
+    compared exactly in the database's numeric arithmetic). None can be posted so, but a term
+    changed later is re-checked here."""
+    above = [
+        activity.pk
+        for activity in partner_activities_in_month(agreement.partner, month)
+        .filter(price_fen__gt=0)
+        .only("pk", "price_fen", "market_price_fen")
+        if activity.price_fen > agreement.price_cap * activity.market_price_fen
+    ]
+    return len(above)
+
+
+def _not_reversed(qs):
+    return qs.filter(reversed_by__isnull=True)
+
+
+def contribution_paid(partner: Partner, month: date) -> bool:
+    """Paid when the month's revenue report exists and the partner's contributions received
+    cover every contribution due up to and including that month's (oldest dues first).
+    Reversed entries count for nothing."""
+    report = RevenueReport.objects.filter(partner=partner, month=month).first()
+    if report is None:
+        return False
+    dues = (
+        _not_reversed(
+            FundEntry.objects.filter(
+                partner=partner, kind=FundEntry.Kind.DUE, report__month__lte=month
+            )
+        ).aggregate(total=Sum("amount_fen"))["total"]
+        or 0
+    )
+    # A report whose due entry was not written (yet) still owes its contribution.
+    if not FundEntry.objects.filter(report=report, kind=FundEntry.Kind.DUE).exists():
+        dues += report.contribution_fen
+    received = (
+        _not_reversed(
+            FundEntry.objects.filter(partner=partner, kind=FundEntry.Kind.RECEIVED)
+        ).aggregate(total=Sum("amount_fen"))["total"]
+        or 0
+    )
+    return received >= dues
+
+
+@dataclass
+class MonthCheck:
+    welfare_held: int
+    welfare_required: int
+    report_submitted: bool
+    contribution_paid: bool
+    classes_above_cap: int
+
+
+def month_check(agreement: Agreement, month: date) -> MonthCheck:
+    partner = agreement.partner
+    return MonthCheck(
+        welfare_held=welfare_held(partner, month),
+        welfare_required=agreement.welfare_minimum,
+        report_submitted=RevenueReport.objects.filter(partner=partner, month=month).exists(),
+        contribution_paid=contribution_paid(partner, month),
+        classes_above_cap=classes_above_cap(agreement, month),
+    )
+
+
+def agreement_deciders() -> list[tuple[int, str]]:
+    """(user id, email) of active staff who may change agreements."""
+    permission = Permission.objects.filter(
+        content_type__app_label="partners", codename="change_agreement"
+    ).first()
+    may = Q(is_superuser=True)
+    if permission is not None:
+        may |= Q(user_permissions=permission) | Q(groups__permissions=permission)
+    return list(
+        get_user_model()
+        .objects.filter(may, is_staff=True, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("pk", "email")
+        .distinct()
+    )
+
+
+def partners_flagged() -> list[dict]:
+    """Partners whose two newest monthly results are consecutive months and both missed a
+    term: for a staff decision. `[{"partner", "months": [newer, older]}]`."""
+    results = (
+        ComplianceResult.objects.filter(month__gte=month_add(month_just_ended(), -1))
+        .select_related("agreement__partner")
+        .order_by("agreement__partner__name", "-month")
+    )
+    by_partner: dict[int, list[ComplianceResult]] = {}
+    for result in results:
+        by_partner.setdefault(result.agreement.partner_id, []).append(result)
+    flagged = []
+    for rows in by_partner.values():
+        missed = {r.month for r in rows if not r.is_compliant}
+        newest = max(r.month for r in rows)
+        if newest in missed and month_add(newest, -1) in missed:
+            flagged.append(
+                {"partner": rows[0].agreement.partner, "months": [newest, month_add(newest, -1)]}
+            )
+    return flagged
+
+
+def recent_compliance(partner: Partner, months: int = PUBLIC_MONTHS) -> list[ComplianceResult]:
+    """The partner's results of its last `months` months, newest first."""
+    since = month_add(month_just_ended(), -(months - 1))
+    return list(
+        ComplianceResult.objects.filter(agreement__partner=partner, month__gte=since).order_by(
+            "-month"
+        )
+    )
+
+
+def current_agreement(partner: Partner) -> Agreement | None:
+    today = local_today()
+    agreements = list(partner.agreements.all())
+    for agreement in agreements:
+        if agreement.valid_from <= today <= agreement.valid_to:
+            return agreement
+    return agreements[0] if agreements else None
+
+
+def public_partners():
+    """Every partner with its agreements, rooms and the last six months of results, in a fixed
+    number of queries."""
+    since = month_add(month_just_ended(), -(PUBLIC_MONTHS - 1))
+    return (
+        Partner.objects.select_related("organiser", "compound")
+        .prefetch_related(
+            Prefetch(
+                "agreements",
+                queryset=Agreement.objects.prefetch_related("rooms__compound").order_by(
+                    "-valid_from"
+                ),
+            ),
+            Prefetch(
+                "agreements__compliance",
+                queryset=ComplianceResult.objects.filter(month__gte=since).order_by("-month"),
+                to_attr="recent_results",
+            ),
+        )
+        .order_by("name")
+    )
+
+
+def partner_upcoming_classes(partner: Partner, limit: int = 20):
+    return list(
+        Activity.objects.published()
+        .filter(organiser_id=partner.organiser_id, start__gte=timezone.now())
+        .select_related("space__compound", "category")
+        .order_by("start")[:limit]
+    )
