@@ -16,19 +16,24 @@ from .services import MAX_AMOUNT_FEN
 _YUAN = re.compile(r"^\d{1,11}(\.\d{1,2})?$")
 
 
-class YuanField(forms.CharField):
+class YuanField(forms.Field):
     """Yuan typed by a person (up to two decimals) -> integer fen, exactly (no float)."""
+
+    widget = forms.TextInput
 
     def __init__(self, *, allow_zero: bool = True, **kwargs):
         self.allow_zero = allow_zero
-        kwargs.setdefault("max_length", 20)
         super().__init__(**kwargs)
-        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off", "maxlength": 20})
 
     def to_python(self, value):
-        value = super().to_python(value)
-        if value in self.empty_values:
-            return value
+        value = str(value or "").strip()
+        if not value:
+            return None
+        if len(value) > 20 or "\x00" in value:
+            raise forms.ValidationError(
+                _("请输入金额数字，例如 1234.50（单位：元）。"), code="invalid"
+            )
         value = value.replace(",", "").replace("，", "").replace("¥", "").replace("元", "").strip()
         if value.startswith("-"):
             raise forms.ValidationError(_("金额不能为负数。"), code="negative")
