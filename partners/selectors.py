@@ -128,6 +128,6 @@ def months_with_status(partner: Partner, months: list[date]):
 
 
 def ledger_entries():
-    return FundEntry.objects.select_related("partner", "recorded_by", "reverses").order_by(
+    return FundEntry.objects.select_related("partner", "recorded_by", "reversed_by").order_by(
         "-entry_date", "-pk"
     )

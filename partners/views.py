@@ -223,6 +223,7 @@ def _ledger_header() -> list[str]:
         _("用途或说明"),
         _("批准人"),
         _("冲销的记录"),
+        _("被冲销于"),
         _("记录人"),
     ]
 
@@ -246,6 +247,7 @@ def _ledger_rows(figures) -> list[list]:
                 e.purpose,
                 e.approved_by,
                 e.reverses_id or "",
+                _reversed_by_pk(e),
                 e.recorded_by.get_username() if e.recorded_by else "",
             ]
         )
@@ -254,6 +256,13 @@ def _ledger_rows(figures) -> list[list]:
     for p in figures["dues"]:
         rows.append([_("待缴社区基金（元）"), "", "", p.name, yuan(p.outstanding_fen)])
     return rows
+
+
+def _reversed_by_pk(entry: FundEntry):
+    try:
+        return entry.reversed_by.pk
+    except FundEntry.DoesNotExist:
+        return ""
 
 
 def _safe_cell(value):

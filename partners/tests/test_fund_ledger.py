@@ -157,6 +157,10 @@ def test_the_staff_page_shows_the_balance_dues_and_every_entry(client, ledger, p
     assert "¥0.01" in html  # the second partner's outstanding due
     assert html.count('<span class="badge fund-') == FundEntry.objects.count() == 6
     assert "退票" in html and "导出 Excel" in html
+    # The reversed receipt says by which entry, and offers no second reversal.
+    paid = FundEntry.objects.get(kind="received", amount_fen=60_000)
+    assert f"已被 #{paid.reversed_by.pk} 冲销" in html
+    assert f"/staff/fund/entries/{paid.pk}/reverse/" not in html
 
 
 def test_the_fund_page_needs_the_permission_and_recording_needs_add(client, ledger, partner):

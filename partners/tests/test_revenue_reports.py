@@ -182,7 +182,7 @@ def test_another_partners_report_is_not_shown_and_residents_get_nothing(
     )
     client.force_login(member_of(other_partner))
     html = client.get("/partner/revenue/2026-11/").content.decode()
-    assert "7777.77" not in html and "还没有提交营收报告" in html
+    assert "7,777.77" not in html and "7777.77" not in html and "还没有提交营收报告" in html
     client.force_login(make_user("ahua"))
     assert client.get("/partner/revenue/").status_code == 404
     assert client.get("/partner/revenue/2026-11/").status_code == 404
