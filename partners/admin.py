@@ -38,7 +38,7 @@ class RevenueReportAdmin(admin.ModelAdmin):
         "contribution_shown",
         "submitted_at",
     ]
-    list_filter = [UnderDeclaredFilter, "partner", "month"]
+    list_filter = [UnderDeclaredFilter, "partner"]
     list_select_related = ["partner"]
     readonly_fields = [
         "partner",
@@ -73,9 +73,15 @@ class RevenueReportAdmin(admin.ModelAdmin):
     def implied_shown(self, obj):
         return yuan(obj.implied_revenue_fen)
 
-    @admin.display(description=_("低于已付款报名"), boolean=True)
+    @admin.display(description=_("低于已付款报名"))
     def under_declared_flag(self, obj):
-        return obj.under_declared
+        # Only the exceptions are marked: a red cross on every honest report would drown them.
+        if not obj.under_declared:
+            return "—"
+        return format_html(
+            '<strong class="fund-under">⚠ {}</strong>',
+            _("低 %(amount)s 元") % {"amount": yuan(obj.implied_revenue_fen - obj.revenue_fen)},
+        )
 
     @admin.display(description=_("应缴社区基金（元）"), ordering="contribution_fen")
     def contribution_shown(self, obj):
