@@ -37,6 +37,7 @@ class RevenueReportAdmin(admin.ModelAdmin):
         "under_declared_flag",
         "contribution_shown",
         "submitted_at",
+        "correct_link",
     ]
     list_filter = [UnderDeclaredFilter, "partner"]
     list_select_related = ["partner"]
@@ -86,6 +87,12 @@ class RevenueReportAdmin(admin.ModelAdmin):
     @admin.display(description=_("应缴社区基金（元）"), ordering="contribution_fen")
     def contribution_shown(self, obj):
         return yuan(obj.contribution_fen)
+
+    @admin.display(description=_("更正"))
+    def correct_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("staff_report_correct", args=[obj.pk]), _("更正")
+        )
 
 
 @admin.register(FundEntry)

@@ -79,3 +79,8 @@ class SpendForm(forms.Form):
 
 class ReverseForm(forms.Form):
     reason = forms.CharField(label=_("冲销原因"), max_length=300)
+
+
+class CorrectReportForm(forms.Form):
+    revenue = YuanField(label=_("更正后的营业总收入（元）"))
+    reason = forms.CharField(label=_("更正原因"), max_length=200)

@@ -11,5 +11,10 @@ urlpatterns = [
     path(
         "staff/fund/entries/<int:pk>/reverse/", views.staff_fund_reverse, name="staff_fund_reverse"
     ),
+    path(
+        "staff/fund/reports/<int:pk>/correct/",
+        views.staff_report_correct,
+        name="staff_report_correct",
+    ),
     path("staff/fund/ledger.<str:fmt>", views.staff_fund_export, name="staff_fund_export"),
 ]

@@ -17,7 +17,7 @@ from programs.officer_forms import add_domain_error
 
 from . import selectors as fund_selectors
 from . import services as fund_services
-from .forms import ReceiveForm, RevenueReportForm, ReverseForm, SpendForm
+from .forms import CorrectReportForm, ReceiveForm, RevenueReportForm, ReverseForm, SpendForm
 from .models import FundEntry, Partner, RevenueReport
 
 # How many ended months the partner's revenue page lists (and offers to report).
@@ -209,6 +209,35 @@ def staff_fund_reverse(request, pk: int):
         request,
         "partners/fund/staff_reverse.html",
         {"entry": entry, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@permission_required("partners.add_fundentry", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def staff_report_correct(request, pk: int):
+    """A partner's declaration corrected by staff: the old due is reversed in the ledger and
+    the right one recorded (the partner cannot resubmit a month)."""
+    report = get_object_or_404(RevenueReport.objects.select_related("partner"), pk=pk)
+    form = CorrectReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            fund_services.revenue_report_correct(
+                report=report,
+                revenue_fen=form.cleaned_data["revenue"],
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except fund_services.FundError as error:
+            add_domain_error(form, error)
+        else:
+            messages.success(request, _("营收报告已更正，社区基金账目已同步。"))
+            return redirect("staff_fund")
+    return render(
+        request,
+        "partners/fund/staff_correct.html",
+        {"report": report, "form": form},
         status=400 if form.errors else 200,
     )
 

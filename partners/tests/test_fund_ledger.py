@@ -291,3 +291,20 @@ def test_the_staff_page_makes_a_fixed_number_of_queries(
     client.force_login(ledger)
     with django_assert_max_num_queries(15):
         assert client.get("/staff/fund/").status_code == 200
+
+
+def test_staff_correct_a_report_through_its_page_and_partners_cannot(client, ledger, partner):
+    wrong = partner.revenue_reports.get()
+    url = f"/staff/fund/reports/{wrong.pk}/correct/"
+    client.force_login(member_of(partner))
+    assert client.post(url, {"revenue": "1", "reason": "x"}).status_code == 403
+    client.force_login(ledger)
+    assert "12,345.67" in client.get(url).content.decode()
+    bad = client.post(url, {"revenue": "-1", "reason": "多写了"})
+    assert bad.status_code == 400 and "不能为负数" in bad.content.decode()
+    assert client.post(url, {"revenue": "10000.00", "reason": "多写了"}).status_code == 302
+    wrong.refresh_from_db()
+    assert (wrong.revenue_fen, wrong.contribution_fen) == (1_000_000, 50_000)
+    assert dues_of(partner) == (50_000, 61_728, -11_728)  # paid more than now due: a credit
+    html = client.get("/admin/partners/revenuereport/").content.decode()
+    assert url in html
