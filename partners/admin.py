@@ -36,7 +36,6 @@ class RevenueReportAdmin(admin.ModelAdmin):
         "implied_shown",
         "under_declared_flag",
         "contribution_shown",
-        "submitted_at",
         "correct_link",
     ]
     list_filter = [UnderDeclaredFilter, "partner"]
@@ -66,15 +65,15 @@ class RevenueReportAdmin(admin.ModelAdmin):
     def month_shown(self, obj):
         return f"{obj.month:%Y-%m}"
 
-    @admin.display(description=_("申报营收（元）"), ordering="revenue_fen")
+    @admin.display(description=_("申报（元）"), ordering="revenue_fen")
     def revenue_shown(self, obj):
         return yuan(obj.revenue_fen)
 
-    @admin.display(description=_("已付款报名对应营收（元）"), ordering="implied_revenue_fen")
+    @admin.display(description=_("已付款对应（元）"), ordering="implied_revenue_fen")
     def implied_shown(self, obj):
         return yuan(obj.implied_revenue_fen)
 
-    @admin.display(description=_("低于已付款报名"))
+    @admin.display(description=_("低报"))
     def under_declared_flag(self, obj):
         # Only the exceptions are marked: a red cross on every honest report would drown them.
         if not obj.under_declared:
@@ -84,7 +83,7 @@ class RevenueReportAdmin(admin.ModelAdmin):
             _("低 %(amount)s 元") % {"amount": yuan(obj.implied_revenue_fen - obj.revenue_fen)},
         )
 
-    @admin.display(description=_("应缴社区基金（元）"), ordering="contribution_fen")
+    @admin.display(description=_("应缴（元）"), ordering="contribution_fen")
     def contribution_shown(self, obj):
         return yuan(obj.contribution_fen)
 
