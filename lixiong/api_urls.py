@@ -22,5 +22,10 @@ urlpatterns: list = [
         partners_api.OwnComplianceList.as_view(),
         name="api-partner-compliance",
     ),
+    path(
+        "partner/revenue-reports/",
+        partners_api.PartnerRevenueReportView.as_view(),
+        name="api-partner-revenue-reports",
+    ),
     *router.urls,
 ]

@@ -33,6 +33,7 @@ urlpatterns = [
         name="api_docs",
     ),
     path("me/", include("residents.urls")),
+    path("", include("partners.urls")),
     path("", include("programs.urls")),
     path("", include("partners.urls")),
     path("", include("spaces.urls")),

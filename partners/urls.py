@@ -3,7 +3,19 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    # --- compliance and public pages ---
     path("partners/", views.partner_list, name="partner_list"),
     path("partners/<int:pk>/", views.partner_detail, name="partner_detail"),
+    path("partner/revenue/", views.partner_revenue, name="partner_revenue"),
+    path("partner/revenue/<str:month>/", views.partner_revenue_month, name="partner_revenue_month"),
+    path("staff/fund/", views.staff_fund, name="staff_fund"),
+    path("staff/fund/record/<str:kind>/", views.staff_fund_record, name="staff_fund_record"),
+    path(
+        "staff/fund/entries/<int:pk>/reverse/", views.staff_fund_reverse, name="staff_fund_reverse"
+    ),
+    path(
+        "staff/fund/reports/<int:pk>/correct/",
+        views.staff_report_correct,
+        name="staff_report_correct",
+    ),
+    path("staff/fund/ledger.<str:fmt>", views.staff_fund_export, name="staff_fund_export"),
 ]
