@@ -404,10 +404,10 @@ SPENDING = {
 }
 
 
-def licence_pdf(company: str) -> bytes:
+def licence_pdf(code: str) -> bytes:
     """A minimal valid one-page PDF (PDF 1.4, with its cross-reference table), drawn in code so
     the demo ships no binary. The text is ASCII: the standard fonts have no Chinese."""
-    text = f"Business licence (demo) - credit code {APPLICATION['credit_code']}"
+    text = f"Business licence (demo) - unified social credit code {code}"
     stream = f"BT /F1 14 Tf 72 760 Td ({text}) Tj ET".encode("ascii")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -568,9 +568,9 @@ class Command(SeedCommand):
 
         for activity_spec in spec.activities:
             if activity_spec.months_ago:
-                self.seed_past(partner, login, agreement, activity_spec)
+                self.seed_past(spec, partner, login, agreement, activity_spec)
             else:
-                self.seed_upcoming(partner, login, agreement, activity_spec)
+                self.seed_upcoming(spec, partner, login, agreement, activity_spec)
         self.seed_history(spec, partner, agreement)
         return partner
 
@@ -625,13 +625,13 @@ class Command(SeedCommand):
                 return True
         return False
 
-    def seed_upcoming(self, partner, login, agreement, spec: ClassSpec) -> Activity | None:
+    def seed_upcoming(self, owner: PartnerSpec, partner, login, agreement, spec: ClassSpec):
         organiser = partner.organiser
         held = Activity.objects.filter(organiser=organiser, title=spec.title, end__gt=self.now)
         if held.exists():
             self.count("upcoming partner activities", False)
-            return held.first()
-        space = self.spaces[(self.key_of(partner), spec.room)]
+            return
+        space = self.spaces[(owner.key, spec.room)]
         # Through programs' own service, which holds the room through the spaces booking
         # service. TODO(issue 8): the partner portal's service (price cap, rooms, windows,
         # agreement active) once partners.services exists; the checks are met here by design.
@@ -655,10 +655,10 @@ class Command(SeedCommand):
                 )
             except ActivityError as exc:
                 self.notes.append(f"activity {spec.title} refused: {exc.code}")
-                return None
+                return
         if activity is None:
             self.notes.append(f"no open, free time in a partner window for {spec.title}")
-            return None
+            return
         self.count("upcoming partner activities", True)
         for username, party, paid in spec.people:
             resident = self.people[username]
@@ -678,15 +678,14 @@ class Command(SeedCommand):
                 # (registration_mark_paid); written directly until there is.
                 Registration.objects.filter(pk=registration.pk).update(paid_at=self.now)
                 self.tally("registrations marked paid", 1)
-        return activity
 
-    def seed_past(self, partner, login, agreement, spec: ClassSpec) -> Activity | None:
+    def seed_past(self, owner: PartnerSpec, partner, login, agreement, spec: ClassSpec):
         organiser = partner.organiser
         done = Activity.objects.filter(organiser=organiser, title=spec.title, start__lt=self.now)
         if done.exists():
             self.count("past partner activities", False)
-            return done.first()
-        space = self.spaces[(self.key_of(partner), spec.room)]
+            return
+        space = self.spaces[(owner.key, spec.room)]
         found = None
         for start, end in self.candidates(spec, upcoming=False):
             if not self.in_window(agreement, space, start, end):
@@ -712,7 +711,7 @@ class Command(SeedCommand):
             break
         if found is None:
             self.notes.append(f"no open, free time in a partner window for past {spec.title}")
-            return None
+            return
         start, end = found
         # The services refuse the past: the room's hold and the activity are written directly.
         booking = Booking.objects.create(
@@ -758,12 +757,6 @@ class Command(SeedCommand):
             program_services.attendance_mark(registration=registration, by=login, count=attended)
         program_services.activity_close(activity=activity, by=login)
         self.count("past partner activities", True)
-        return activity
-
-    def key_of(self, partner: Partner) -> str:
-        return next(
-            spec.key for spec in PARTNERS if credit_code(spec.first17) == partner.credit_code
-        )
 
     def candidates(self, spec: ClassSpec, *, upcoming: bool):
         if upcoming:
@@ -895,7 +888,7 @@ class Command(SeedCommand):
         application = Application(applicant=applicant, **fields)
         # Saved through the field, so the file lands in the private storage.
         application.licence.save(
-            "licence-demo.pdf", ContentFile(licence_pdf(fields["company_name"])), save=False
+            "licence-demo.pdf", ContentFile(licence_pdf(fields["credit_code"])), save=False
         )
         application.save()
         self.count("applications", True)
