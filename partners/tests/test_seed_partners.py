@@ -1,7 +1,7 @@
 """The demo partners of seed_partners, loaded as `make run` loads them: through seed_demo."""
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -11,6 +11,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import Sum
+from django.utils import timezone
 
 from conftest import NOW
 from lixiong.timeutil import LOCAL_TZ
@@ -257,6 +258,22 @@ def test_running_it_twice_creates_nothing_new(frozen):
     output = seed()
     assert counts() == first
     assert "partners: 2 (0 new)" in output
+
+
+def test_a_rerun_next_month_adds_only_the_upcoming_activities_again(frozen):
+    seed()
+    first = counts()
+    frozen.move_to(NOW + timedelta(days=35))
+    output = seed()
+    assert "note:" not in output
+    again = counts()
+    # The four upcoming partner activities have ended and are posted anew; the history (past
+    # activities, reports, the fund, compliance) is kept as it was, not added for the new month.
+    upcoming = Activity.objects.filter(organiser__kind="partner", start__gt=timezone.now())
+    assert upcoming.count() == 4
+    for label in ("partners.RevenueReport", "partners.FundEntry", "partners.ComplianceResult"):
+        assert again[label] == first[label], label
+    assert again["partners.Partner"] == 2 and again["partners.Application"] == 1
 
 
 def test_a_rerun_keeps_what_staff_changed(frozen):
