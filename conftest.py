@@ -38,6 +38,12 @@ def _test_settings(settings):
     forget_staff_deciders()  # each test has its own staff accounts
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path_factory):
+    # Uploads (and the demo seed's licence PDF) go to a tmp dir, never into the checkout.
+    settings.PRIVATE_MEDIA_ROOT = tmp_path_factory.mktemp("private-media")
+
+
 @pytest.fixture
 def frozen():
     with time_machine.travel(NOW, tick=False) as traveller:

@@ -169,7 +169,7 @@ def _axe_source() -> str:
 
 
 @pytest.fixture(scope="module")
-def community(django_db_setup, django_db_blocker):
+def community(django_db_setup, django_db_blocker, tmp_path_factory):
     """The demo community in the test database, with a live server over it, for the module;
     the database is emptied again afterwards, as a transactional test leaves it."""
     from django.contrib.staticfiles.handlers import StaticFilesHandler
@@ -187,6 +187,7 @@ def community(django_db_setup, django_db_blocker):
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         CELERY_TASK_ALWAYS_EAGER=True,
+        PRIVATE_MEDIA_ROOT=tmp_path_factory.mktemp("private-media"),  # the seed's licence PDF
     )
     with django_db_blocker.unblock(), fast:
         # It is flushed at the end: never the database of a developer or of the community.

@@ -22,6 +22,7 @@ def run(*args, env):
 def test_a_fresh_sqlite_database_migrates_and_seeds_the_demo_twice(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'embedded.sqlite3'}"
+    env["PRIVATE_MEDIA_ROOT"] = str(tmp_path / "private-media")  # the seed's licence PDF
     migrated = run("migrate", "--noinput", env=env)
     assert migrated.returncode == 0, migrated.stderr[-2000:]
     for _ in range(2):

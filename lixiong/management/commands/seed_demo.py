@@ -3,14 +3,15 @@
 Each app seeds its own part, in the order the apps depend on each other: the ground first
 (`seed_spaces`: compounds, rooms, residents, bookings, visits), then the government-led force
 (`seed_programs`: departments, programs, activities, registrations, attendance), which looks up
-the compounds, rooms and residents the ground created. The project package may call every
-app; the apps never call each other's seeds upwards.
+the compounds, rooms and residents the ground created, then the market force (`seed_partners`:
+partner agencies, their agreements, classes, revenue reports, the community fund, compliance).
+The project package may call every app; the apps never call each other's seeds upwards.
 """
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-SEEDS = ("seed_spaces", "seed_programs")
+SEEDS = ("seed_spaces", "seed_programs", "seed_partners")
 
 
 class Command(BaseCommand):
