@@ -175,6 +175,8 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Uploaded documents (partners' business licences): never under STATIC_ROOT or a served URL;
 # views hand them out one by one to those allowed (lixiong/storage.py).
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private-media"))
+# The largest business licence (or other document) an applicant may upload.
+PARTNER_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -35,6 +35,7 @@ urlpatterns = [
     path("me/", include("residents.urls")),
     path("", include("programs.urls")),
     path("", include("spaces.urls")),
+    path("", include("partners.urls")),
 ]
 
 handler404 = "lixiong.views.not_found"
