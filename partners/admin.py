@@ -4,7 +4,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from . import services
 from .models import Application
@@ -12,9 +12,9 @@ from .models import Application
 # --- admission ---
 
 VERDICTS = [
-    ("", gettext_lazy("未评")),
-    ("True", gettext_lazy("通过")),
-    ("False", gettext_lazy("不通过")),
+    ("", pgettext_lazy("screening", "未评")),
+    ("True", pgettext_lazy("screening", "通过")),
+    ("False", pgettext_lazy("screening", "不通过")),
 ]
 
 

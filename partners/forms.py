@@ -67,6 +67,12 @@ class ApplicationForm(forms.ModelForm):
             "proposed_classes": forms.Textarea(attrs={"rows": 4}),
             "wanted_rooms": forms.Textarea(attrs={"rows": 3}),
         }
+        error_messages = {
+            "licence": {
+                "required": _("请上传营业执照（PDF、JPG 或 PNG）。"),
+                "empty": _("上传的文件是空的，请重新选择。"),
+            },
+        }
         help_texts = {
             "credit_code": _("18 位，在营业执照上，例如 91440606MA4UXXXXXX。"),
             "licence": _("PDF、JPG 或 PNG，不超过 %(mb)s MB。只有社区工作人员和您能看到。"),
