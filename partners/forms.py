@@ -35,6 +35,14 @@ def _megabytes(size: int) -> str:
 class ApplicationForm(forms.ModelForm):
     """The public application form of an enterprise that wants to be admitted."""
 
+    # Longer than the 18 characters it stores: people copy the code with spaces ("9144 0606
+    # ..."), and the browser would silently cut it at 18. It is normalised, then checked.
+    credit_code = forms.CharField(
+        label=Application._meta.get_field("credit_code").verbose_name,
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
+    )
+
     class Meta:
         model = Application
         fields = [
@@ -53,9 +61,6 @@ class ApplicationForm(forms.ModelForm):
             "wanted_rooms",
         ]
         widgets = {
-            "credit_code": forms.TextInput(
-                attrs={"autocapitalize": "characters", "spellcheck": "false"}
-            ),
             "contact_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
             "business_scope": forms.Textarea(attrs={"rows": 3}),
             "licence": forms.ClearableFileInput(

@@ -127,7 +127,9 @@ def test_an_anonymous_visitor_is_sent_to_sign_in_and_comes_back(client):
 def test_an_agency_applies_with_a_pdf_licence_and_staff_hear_of_it(
     client, agency, decider, compound
 ):
-    response = apply(client, agency, compound=compound, credit_code=credit_code().lower())
+    code = credit_code().lower()
+    spaced = f"{code[:4]} {code[4:8]} {code[8:12]} {code[12:]}"
+    response = apply(client, agency, compound=compound, credit_code=spaced)
     assert response.status_code == 302
     assert response["Location"] == reverse("partner_application")
     application = Application.objects.get()
