@@ -129,6 +129,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                 services.application_approve(
                     application=obj, by=request.user, reason=obj.decision_reason
                 )
+                self.log_change(request, obj, "approved")
                 self.message_user(
                     request,
                     _("已批准“%(name)s”进驻：已建立组织方和《公益服务协议》，并通知了申请人。")
@@ -139,6 +140,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                 services.application_reject(
                     application=obj, by=request.user, reason=obj.decision_reason
                 )
+                self.log_change(request, obj, f"rejected: {obj.decision_reason}")
                 self.message_user(
                     request,
                     _("已驳回“%(name)s”的申请，申请人会看到原因。") % {"name": obj.company_name},

@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -60,7 +61,7 @@ def application_licence(request, pk):
     kind = document_kind(handle.read(16))
     handle.seek(0)
     extension, content_type = kind or (".bin", "application/octet-stream")
-    return FileResponse(
+    response = FileResponse(
         handle,
         content_type=content_type,
         # PDFs and images open in the browser; anything else (never stored by the form) is
@@ -68,3 +69,6 @@ def application_licence(request, pk):
         as_attachment=kind is None,
         filename=f"licence-{application.pk}{extension}",
     )
+    # A licence names people and numbers: no shared cache may keep a copy.
+    patch_cache_control(response, private=True, no_store=True)
+    return response

@@ -4,6 +4,7 @@ approve or reject, the applicant sees the outcome and why."""
 from pathlib import Path
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -243,6 +244,7 @@ def test_the_licence_is_served_to_its_applicant_and_to_staff_only(client, agency
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content) == PDF
+    assert "no-store" in response["Cache-Control"]
     client.force_login(decider)
     assert client.get(url).status_code == 200
 
@@ -394,6 +396,21 @@ def test_staff_screen_and_approve_in_the_admin(client, agency, decider):
     application.refresh_from_db()
     assert application.status == Application.Status.APPROVED
     assert Partner.objects.count() == 1
+    trail = LogEntry.objects.filter(object_id=str(application.pk)).order_by("pk")
+    assert trail.last().change_message == "approved" and trail.last().user == decider
+    page = client.get(url).content.decode()
+    assert "批准进驻" not in page  # decided: read-only, no buttons
+
+
+def test_the_admin_list_of_applications_takes_few_queries(
+    client, decider, django_assert_max_num_queries
+):
+    for number in range(8):
+        submitted(make_user(f"agency{number}"), credit_code=credit_code(f"00000000{number:02d}"))
+    client.force_login(decider)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("admin:partners_application_changelist")).content.decode()
+    assert page.count("青少宫培训机构") == 8
 
 
 def test_staff_reject_in_the_admin_with_the_reason_written_there(client, agency, decider):
