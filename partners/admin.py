@@ -77,7 +77,16 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     form = ApplicationScreeningForm
     change_form_template = "admin/partners/application/change_form.html"
-    list_display = ("company_name", "credit_code", "contact_name", "status", "created_at")
+    list_display = (
+        "company_name",
+        "credit_code",
+        "contact_name",
+        "qualification_passed",
+        "responsibility_passed",
+        "commitment_passed",
+        "status",
+        "created_at",
+    )
     list_filter = ("status",)
     search_fields = ("company_name", "credit_code", "contact_name")
     list_select_related = ("applicant",)

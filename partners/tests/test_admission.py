@@ -399,7 +399,7 @@ def test_staff_screen_and_approve_in_the_admin(client, agency, decider):
     trail = LogEntry.objects.filter(object_id=str(application.pk)).order_by("pk")
     assert trail.last().change_message == "approved" and trail.last().user == decider
     page = client.get(url).content.decode()
-    assert "批准进驻" not in page  # decided: read-only, no buttons
+    assert "批准进驻" not in page and "结果不能再修改" in page  # decided: read-only
 
 
 def test_the_admin_list_of_applications_takes_few_queries(
