@@ -126,6 +126,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                 application=obj,
                 by=request.user,
                 **{name: form.cleaned_data.get(name) for name in SCREENING_FIELDS},
+                decision_reason=form.cleaned_data.get("decision_reason", ""),
             )
         except services.ApplicationError as error:
             self.message_user(request, error.message, messages.ERROR)

@@ -180,8 +180,10 @@ def application_screen(
     responsibility_notes: str = "",
     commitment_passed: bool | None,
     commitment_notes: str = "",
+    decision_reason: str | None = None,
 ) -> Application:
-    """Record staff's judgement on the three dimensions (三维筛选) of an open application."""
+    """Record staff's judgement on the three dimensions (三维筛选) of an open application, and
+    the draft of the decision's reason if given (the applicant sees it once decided)."""
     if not can_decide_applications(by):
         raise ApplicationError("not_allowed")
     with transaction.atomic():
@@ -194,11 +196,13 @@ def application_screen(
         application.responsibility_notes = (responsibility_notes or "").strip()
         application.commitment_passed = commitment_passed
         application.commitment_notes = (commitment_notes or "").strip()
-        application.save(
-            update_fields=[
-                field for passed, notes, _label in SCREENING_DIMENSIONS for field in (passed, notes)
-            ]
-        )
+        fields = [
+            field for passed, notes, _label in SCREENING_DIMENSIONS for field in (passed, notes)
+        ]
+        if decision_reason is not None:
+            application.decision_reason = decision_reason.strip()
+            fields.append("decision_reason")
+        application.save(update_fields=fields)
     return application
 
 

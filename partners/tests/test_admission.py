@@ -66,7 +66,7 @@ def form_data(compound=None, **changes):
         "legal_representative": "李明",
         "contact_name": "陈老师",
         "contact_phone": "138 0013 8000",
-        "compound": compound.pk if compound else "",
+        "compound": getattr(compound, "pk", compound or ""),
         "business_scope": "文化艺术培训",
         "social_responsibility": "多年为社区长者开设免费书法课",
         "welfare_commitment": "每月两场免费少儿书法课",
@@ -424,3 +424,60 @@ def test_staff_reject_in_the_admin_with_the_reason_written_there(client, agency,
     application.refresh_from_db()
     assert application.status == Application.Status.REJECTED
     assert application.decision_reason == "资质不符"
+
+
+# --- bad input ---
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"company_name": "青少宫\n培训"}, "company_name", "只能填写一行"),
+        ({"welfare_per_month": "99999999999999999999"}, "welfare_per_month", "100"),
+        ({"welfare_per_month": "-1"}, "welfare_per_month", "0"),
+        ({"compound": "99999"}, "compound", "选择一个有效的选项"),
+        ({"credit_code": "9144060600000000"}, "credit_code", "应为 18 位，现在是 16 位"),
+    ],
+    ids=["line-break", "huge-number", "negative", "forged-compound", "short-code"],
+)
+def test_bad_input_on_the_form_gets_a_message_not_an_error_page(
+    client, agency, changes, field, message
+):
+    response = apply(client, agency, **changes)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert message in " ".join(errors[field])
+    assert Application.objects.count() == 0
+
+
+def test_a_nul_byte_in_the_form_is_refused_with_a_message(client, agency):
+    response = apply(client, agency, company_name="青少宫\x00培训")
+    assert response.status_code == 400
+    assert "空字符" in response.content.decode()
+    assert Application.objects.count() == 0
+
+
+def test_a_huge_or_forged_licence_id_is_404(client, agency):
+    client.force_login(agency)
+    assert client.get("/partners/application/99999999999999999999999/licence/").status_code == 404
+
+
+def test_the_reason_drafted_while_screening_is_kept_and_shown_only_once_decided(
+    client, agency, decider
+):
+    application = submitted(agency)
+    services.application_screen(
+        application=application,
+        by=decider,
+        qualification_passed=False,
+        responsibility_passed=None,
+        commitment_passed=None,
+        decision_reason="执照已过期",
+    )
+    client.force_login(agency)
+    assert "执照已过期" not in client.get(reverse("partner_application")).content.decode()
+    application.refresh_from_db()
+    services.application_reject(
+        application=application, by=decider, reason=application.decision_reason
+    )
+    assert "执照已过期" in client.get(reverse("partner_application")).content.decode()
