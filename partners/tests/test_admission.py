@@ -481,3 +481,29 @@ def test_the_reason_drafted_while_screening_is_kept_and_shown_only_once_decided(
         application=application, by=decider, reason=application.decision_reason
     )
     assert "执照已过期" in client.get(reverse("partner_application")).content.decode()
+
+
+def test_the_form_still_needs_its_csrf_token(agency):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = apply(client, agency)
+    assert response.status_code == 403
+    assert Application.objects.count() == 0
+
+
+def test_an_oversized_licence_never_reaches_the_disk_whole(client, agency, settings, monkeypatch):
+    from django.core.files.uploadhandler import TemporaryFileUploadHandler
+
+    settings.PARTNER_UPLOAD_MAX_BYTES = 1024 * 1024
+    written = []
+    write = TemporaryFileUploadHandler.receive_data_chunk
+
+    def counting(self, raw_data, start):
+        written.append(len(raw_data))
+        return write(self, raw_data, start)
+
+    monkeypatch.setattr(TemporaryFileUploadHandler, "receive_data_chunk", counting)
+    response = apply(client, agency, file=licence(PDF + b"0" * (8 * 1024 * 1024)))
+    assert "文件太大（8 MB），最大 1 MB" in response.content.decode()
+    assert 0 < sum(written) <= 1024 * 1024
