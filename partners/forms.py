@@ -40,6 +40,7 @@ class ApplicationForm(forms.ModelForm):
     credit_code = forms.CharField(
         label=Application._meta.get_field("credit_code").verbose_name,
         max_length=40,
+        help_text=_("18 位，在营业执照上，例如 91440606MA4UXXXXXX。"),
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
     )
 
@@ -79,7 +80,6 @@ class ApplicationForm(forms.ModelForm):
             },
         }
         help_texts = {
-            "credit_code": _("18 位，在营业执照上，例如 91440606MA4UXXXXXX。"),
             "licence": _("PDF、JPG 或 PNG，不超过 %(mb)s MB。只有社区工作人员和您能看到。"),
             "social_responsibility": _("过去参与的公益、志愿服务、获得的表彰等。"),
             "welfare_commitment": _("每月开展哪些免费公益活动，面向哪些居民。"),

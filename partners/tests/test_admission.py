@@ -516,3 +516,9 @@ def test_my_applications_page_takes_few_queries(client, agency, django_assert_ma
     with django_assert_max_num_queries(6):  # 5 measured
         page = client.get(reverse("partner_application")).content.decode()
     assert page.count("admission-card") == 5
+
+
+def test_the_form_explains_where_to_find_the_credit_code(client, agency):
+    client.force_login(agency)
+    page = client.get(reverse("partner_apply")).content.decode()
+    assert "18 位，在营业执照上" in page and "不超过 5 MB" in page
