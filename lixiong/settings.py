@@ -175,6 +175,13 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 # Uploaded documents (partners' business licences): never under STATIC_ROOT or a served URL;
 # views hand them out one by one to those allowed (lixiong/storage.py).
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private-media"))
+# The largest business licence (or other document) an applicant may upload.
+PARTNER_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "partners.uploads.SizeLimitedUploadHandler",  # drops what is past the limit
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("programs.urls")),
     path("", include("partners.urls")),
     path("", include("spaces.urls")),
+    path("", include("partners.urls")),
 ]
 
 handler404 = "lixiong.views.not_found"

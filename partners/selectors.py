@@ -13,7 +13,7 @@ from django.utils import timezone
 from lixiong.timeutil import LOCAL_TZ, local_today
 from programs.models import Activity, Registration
 
-from .models import Agreement, ComplianceResult, FundEntry, Partner, RevenueReport
+from .models import Agreement, Application, ComplianceResult, FundEntry, Partner, RevenueReport
 
 # How many months of compliance the public sees (public accountability).
 PUBLIC_MONTHS = 6
@@ -337,3 +337,23 @@ def ledger_entries():
     return FundEntry.objects.select_related("partner", "recorded_by", "reversed_by").order_by(
         "-entry_date", "-pk"
     )
+
+
+def applications_of(user) -> list[Application]:
+    """The applications `user` sent, newest first (with what the page shows)."""
+    return list(
+        Application.objects.filter(applicant=user)
+        .select_related("compound", "partner")
+        .order_by("-created_at")
+    )
+
+
+def application_licence_for(user, pk: int) -> Application | None:
+    """The application whose licence `user` may open: their own, or any for staff who may view
+    applications. Anyone else gets None (the view answers 404, as if it did not exist)."""
+    if not user.is_authenticated:
+        return None
+    applications = Application.objects.all()
+    if not (user.is_active and user.is_staff and user.has_perm("partners.view_application")):
+        applications = applications.filter(applicant=user)
+    return applications.filter(pk=pk).first()

@@ -18,4 +18,11 @@ urlpatterns = [
         name="staff_report_correct",
     ),
     path("staff/fund/ledger.<str:fmt>", views.staff_fund_export, name="staff_fund_export"),
+    path("partners/apply/", views.partner_apply, name="partner_apply"),
+    path("partners/application/", views.partner_application, name="partner_application"),
+    path(
+        "partners/application/<int:pk>/licence/",
+        views.application_licence,
+        name="partner_application_licence",
+    ),
 ]
