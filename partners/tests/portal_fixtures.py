@@ -10,6 +10,16 @@ from partners.models import Agreement, Partner
 from programs.models import Organiser
 from spaces.models import PartnerWindow
 
+__all__ = [
+    "agreement",
+    "category_art",
+    "make_partner",
+    "partner",
+    "partner_member",
+    "post_class",
+    "second_partner",
+]
+
 
 def make_partner(name: str, member_username: str, credit_code: str) -> Partner:
     organiser = Organiser.objects.create(name=name, kind=Organiser.Kind.PARTNER)

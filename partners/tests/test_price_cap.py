@@ -16,14 +16,7 @@ from partners.services import (
     max_price_fen,
     price_within_cap,
 )
-from partners.tests.portal_fixtures import (  # noqa: F401
-    agreement,
-    category_art,
-    partner,
-    partner_member,
-    post_class,
-    second_partner,
-)
+from partners.tests.portal_fixtures import *  # noqa: F403 (the fixtures)
 from programs.errors import ActivityError
 from programs.models import Activity
 from programs.services import activity_update, series_create, series_update
