@@ -34,6 +34,7 @@ urlpatterns = [
     ),
     path("me/", include("residents.urls")),
     path("", include("programs.urls")),
+    path("", include("partners.urls")),
     path("", include("spaces.urls")),
 ]
 
