@@ -3,6 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from partners import api as partners_api
 from programs import api as programs_api
 from spaces import api as spaces_api
 
@@ -15,5 +16,10 @@ router.register("registrations", programs_api.RegistrationViewSet, basename="api
 urlpatterns: list = [
     path("auth/token/", spaces_api.TokenView.as_view(), name="api-auth-token"),
     path("availability/", spaces_api.DayAvailabilityView.as_view(), name="api-availability"),
+    path(
+        "partner/activities/",
+        partners_api.PartnerActivitiesView.as_view(),
+        name="api-partner-activities",
+    ),
     *router.urls,
 ]
