@@ -43,7 +43,13 @@ def agreement_governing(partner: Partner, day: date, *, today: date | None = Non
     """The agreement that governs a class on `day`: active, not expired today, and valid on
     that day. Returns (agreement or None, the agreements looked at, newest first)."""
     today = today or local_today()
-    agreements = list(partner.agreements.prefetch_related("rooms", "windows"))
+    agreements = partner.agreements.prefetch_related("rooms", "windows")
+    if transaction.get_connection().in_atomic_block:
+        # Posting a class holds the agreement's rows until it commits, so a suspension
+        # (agreement_suspend locks the row too) lands either before the class, which is then
+        # refused, or after it: never a class posted under an agreement suspended meanwhile.
+        agreements = agreements.select_for_update(no_key=True, of=("self",))
+    agreements = list(agreements)
     for agreement in agreements:
         if (
             agreement.status == Agreement.Status.ACTIVE

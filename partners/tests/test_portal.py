@@ -199,3 +199,38 @@ def test_the_portal_home_costs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(14):
         response = client.get(reverse("partner_portal"))
     assert response.content.decode().count("少儿书法") == 3
+
+
+# --- the other doors: the organiser area keeps the same rule ----------------------------------
+
+
+def test_the_organiser_area_refuses_a_partners_class_above_the_cap_too(
+    frozen, client, partner_member, agreement, dance_room, category_art, partner
+):
+    client.force_login(partner_member)
+    data = class_form(dance_room, category_art, price_yuan="60") | {
+        "organiser": partner.organiser_id,
+        "program": "",
+    }
+    response = client.post(reverse("organiser_activity_new"), data)
+    assert response.status_code == 200
+    assert "超过了协议的限价" in response.content.decode()
+    assert not Activity.objects.exists()
+
+
+def test_the_organiser_area_edit_refuses_a_room_outside_the_agreement(
+    frozen, client, partner_member, post_class, meeting_room, category_art
+):
+    activity = post_class()
+    client.force_login(partner_member)
+    data = class_form(meeting_room, category_art)
+    response = client.post(reverse("organiser_activity_edit", args=[activity.pk]), data)
+    assert "没有分配给贵机构" in response.content.decode()
+    activity.refresh_from_db()
+    assert activity.space_id != meeting_room.pk
+
+
+def test_the_organiser_dashboard_links_a_partner_to_its_portal(client, partner_member, agreement):
+    client.force_login(partner_member)
+    page = client.get(reverse("organiser_dashboard")).content.decode()
+    assert reverse("partner_portal") in page
