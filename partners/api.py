@@ -19,6 +19,8 @@ from spaces.models import Space
 from . import selectors
 
 MAX_FEN = 2**31 - 1  # what the activity's price columns hold
+# What a partner may post an activity as (named PartnerActivityStatusEnum in the schema).
+PARTNER_ACTIVITY_STATUSES = [Activity.Status.DRAFT, Activity.Status.PUBLISHED]
 
 
 class IsPartnerMember(BasePermission):
@@ -59,7 +61,7 @@ class PartnerActivityInputSerializer(serializers.Serializer):
     )
     max_party_size = serializers.IntegerField(min_value=1, max_value=100, default=1)
     status = serializers.ChoiceField(
-        choices=[Activity.Status.DRAFT, Activity.Status.PUBLISHED],
+        choices=PARTNER_ACTIVITY_STATUSES,
         default=Activity.Status.PUBLISHED,
         help_text="`draft` (not seen by residents) or `published`.",
     )
