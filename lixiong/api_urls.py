@@ -27,5 +27,10 @@ urlpatterns: list = [
         partners_api.PartnerRevenueReportView.as_view(),
         name="api-partner-revenue-reports",
     ),
+    path(
+        "partner/activities/",
+        partners_api.PartnerActivitiesView.as_view(),
+        name="api-partner-activities",
+    ),
     *router.urls,
 ]

@@ -342,6 +342,7 @@ SPECTACULAR_SETTINGS = {
         "WaitlistPolicyEnum": "programs.models.Activity.WaitlistPolicy",
         "SlotStateEnum": "spaces.selectors.STATES",
         "SlotReasonEnum": "spaces.selectors.REASONS",
+        "PartnerActivityStatusEnum": "partners.api.PARTNER_ACTIVITY_STATUSES",
     },
 }
 

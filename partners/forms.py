@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from lixiong.timeutil import local_today
 from lixiong.validators import contact_number, validate_contact_number
+from programs.officer_forms import ActivityForm, SeriesForm
 
 from .credit_code import normalise as normalise_credit_code
 from .models import Application, Partner
@@ -204,3 +205,56 @@ class ApplicationForm(forms.ModelForm):
         # A random name: the applicant's own file name never reaches the disk or a URL.
         licence.name = secrets.token_hex(16) + kind[0]
         return licence
+
+
+class PortalFormMixin:
+    """The organiser area's activity and series forms, for one partner: its organiser fixed,
+    no government program, the rooms of its agreement. A class (`welfare=False`) has a price
+    and a market price; a public-welfare activity is free. The agreement's rules themselves
+    are checked by the service (partners.services.partner_activity_check via programs.rules)."""
+
+    def setup_for_partner(self, partner: Partner, rooms, *, welfare: bool) -> None:
+        self.partner, self.welfare = partner, welfare
+        for name in ("organiser", "program", "is_public_welfare"):
+            self.fields.pop(name, None)
+        if welfare:
+            self.fields.pop("price_yuan")
+            self.fields.pop("market_price_yuan")
+        else:
+            for name in ("price_yuan", "market_price_yuan"):
+                self.fields[name].required = True
+                self.fields[name].help_text = ""
+        space = self.fields["space"]
+        space.queryset = space.queryset.filter(pk__in=[room.pk for room in rooms])
+        space.group()
+
+    def fill_fixed(self, cleaned: dict) -> None:
+        cleaned["organiser"] = self.partner.organiser
+        cleaned["program"] = None
+        cleaned["is_public_welfare"] = self.welfare
+        if self.welfare:
+            cleaned["price_yuan"] = cleaned["market_price_yuan"] = Decimal(0)
+
+
+class PortalActivityForm(PortalFormMixin, ActivityForm):
+    def __init__(self, *args, user, partner: Partner, rooms, welfare: bool = False, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.setup_for_partner(partner, rooms, welfare=welfare)
+
+    def clean(self):
+        self.fill_fixed(self.cleaned_data)
+        return super().clean()
+
+
+class PortalSeriesForm(PortalFormMixin, SeriesForm):
+    def __init__(self, *args, user, partner: Partner, rooms, welfare: bool = False, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.setup_for_partner(partner, rooms, welfare=welfare)
+
+    def clean(self):
+        self.fill_fixed(self.cleaned_data)
+        return super().clean()
+
+
+class PaidForm(forms.Form):
+    paid = forms.TypedChoiceField(choices=[("1", "1"), ("0", "0")], coerce=lambda v: v == "1")

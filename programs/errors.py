@@ -32,7 +32,27 @@ MESSAGES = {
     "all_dates_skipped": _("所选的日期都无法安排，系列没有创建。每个日期的原因见下方。"),
     "invalid_time_range": _("结束时间必须晚于开始时间。"),
     "attendance_not_open": _("活动开始前两小时起才能点名签到。"),
+    "not_paid_class": _("这是免费活动，不需要记录付款。"),
+    # A partner's agreement (《公益服务协议》), checked through programs.rules by the partners
+    # app whenever a partner's activity is posted or changed. Stable codes for the API.
+    "agreement_inactive": _("贵机构的公益服务协议目前无效，不能发布或修改课程：%(why)s"),
+    "outside_agreement_dates": _(
+        "%(date)s 不在协议有效期内（%(valid_from)s 至 %(valid_to)s），不能安排课程。"
+    ),
+    "room_not_assigned": _("这个场地没有分配给贵机构。协议分配的场地：%(rooms)s。"),
+    "outside_partner_window": _(
+        "课程时间须在协议给贵机构的错峰时段内。这个场地%(weekday)s的时段：%(windows)s。"
+    ),
+    "price_above_cap": _(
+        "价格 ¥%(price)s 超过了协议的限价：不能高于市场价 ¥%(market)s 的 %(cap)s%%，"
+        "即最多 ¥%(max_price)s。"
+    ),
+    "welfare_not_free": _("公益活动须免费：请把价格设为 0，或取消勾选“公益活动”。"),
 }
+
+# Refusals that depend on the date: a weekly series skips that date (and says why), like a
+# room that is taken, instead of refusing the whole series.
+OCCURRENCE_CODES = frozenset({"outside_agreement_dates", "outside_partner_window"})
 
 
 class ActivityError(DomainError):

@@ -16,7 +16,8 @@ from spaces import services as space_services
 from spaces.errors import BookingError
 from spaces.models import Space
 
-from .errors import ActivityError
+from . import rules
+from .errors import OCCURRENCE_CODES, ActivityError
 from .messages import registration_messages_queue
 from .models import Activity, Organiser, Registration, Series
 from .selectors import seats_taken, series_upcoming
@@ -66,6 +67,20 @@ ACTIVITY_FIELDS = {
     "waitlist_policy",
     "offer_hours",
 }
+
+
+def _check_rules(activity: Activity, space_id: int) -> None:
+    """The checks other apps registered (a partner's agreement), on the activity as it
+    would be saved in room `space_id`: before its room is held, so a refusal holds nothing."""
+    rules.check_activity(
+        organiser=activity.organiser,
+        space=space_id,
+        start=activity.start,
+        end=activity.end,
+        price_fen=activity.price_fen,
+        market_price_fen=activity.market_price_fen,
+        is_public_welfare=activity.is_public_welfare,
+    )
 
 
 def _validate(activity: Activity) -> None:
@@ -120,6 +135,7 @@ def activity_create(
     )
     _validate(activity)
     with transaction.atomic():
+        _check_rules(activity, space_id)
         activity.booking = space_services.booking_create(
             space=space_id,
             booked_by=by,
@@ -174,6 +190,9 @@ def activity_update(
         )
         activity.start, activity.end = new_start, new_end  # the rules apply to the new times
         _validate(activity)
+        # Every edit is checked against today's terms, so a term changed since (a lower
+        # price cap, a room taken back) is caught the next time the class changes.
+        _check_rules(activity, new_space_id)
         taken = seats_taken(activity)
         if activity.capacity < taken:
             raise ActivityError("capacity_below_confirmed", field="capacity", taken=taken)
@@ -330,7 +349,11 @@ def series_create(
                             **fields,
                         )
                     )
-            except BookingError as error:
+            except (BookingError, ActivityError) as error:
+                # A rule about the date (a partner's weekly window) skips that date like a
+                # taken room; a rule about the whole series (the price cap) refuses it.
+                if isinstance(error, ActivityError) and error.code not in OCCURRENCE_CODES:
+                    raise
                 skipped.append(
                     {
                         "date": day,
@@ -614,6 +637,23 @@ def offers_expire(*, now: datetime | None = None) -> int:
                 expired += 1
             _promote(activity)
     return expired
+
+
+def registration_mark_paid(*, registration: Registration | int, by, paid: bool) -> Registration:
+    """The organiser (a partner) records that a resident paid for a class, or takes it back.
+    The portal takes no money: residents pay the partner directly; this is the partner's
+    note, which the monthly revenue report sets beside the declared revenue."""
+    with transaction.atomic():
+        registration, activity = _lock_registration(registration)
+        _require_manager(by, activity.organiser_id)
+        if activity.is_free:
+            raise ActivityError("not_paid_class")
+        if paid and registration.paid_at is None:
+            registration.paid_at = timezone.now()
+        elif not paid:
+            registration.paid_at = None
+        registration.save(update_fields=["paid_at", "updated_at"])
+    return registration
 
 
 # --- attendance ------------------------------------------------------------------------------
