@@ -1,15 +1,21 @@
-"""Admission in real Chromium: an agency's person signs in on the way to the application form,
-applies with a licence PDF, staff screen the three dimensions and approve in the admin, and the
-applicant sees "已通过" and opens the organiser area."""
+"""Issue 8's journey in real Chromium: an agency's person signs in on the way to the application
+form and applies with a licence PDF; staff screen the three dimensions and approve in the admin;
+the applicant sees "已通过"; once the agreement has its room and windows, the agency posts a
+half-price class and a free public-welfare activity on its portal; and a resident signs up for
+the class, seeing both prices and the partner's name."""
 
 import os
+from datetime import time, timedelta
 
 import pytest
 from playwright.sync_api import expect
 
 from conftest import make_user
+from lixiong.timeutil import local_today
 from partners.credit_code import check_character
-from spaces.models import Compound
+from partners.models import Agreement
+from programs.models import ServiceCategory
+from spaces.models import Compound, OpeningHours, PartnerWindow, Space
 from tests.conftest import CHROMIUM
 
 pytestmark = [
@@ -26,7 +32,17 @@ FIRST17 = "91440606MA4UQG001"
 def agency_and_staff(db, settings, tmp_path):
     # The live server runs in this process, so the uploads land in the test's own folder.
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    Compound.objects.create(name="绿地香颂公馆")
+    compound = Compound.objects.create(name="绿地香颂公馆")
+    room = Space.objects.create(
+        compound=compound, name="书法教室", kind=Space.Kind.CLASSROOM, capacity=20
+    )
+    for weekday in range(7):
+        OpeningHours.objects.create(space=room, weekday=weekday, opens=time(8), closes=time(21))
+        PartnerWindow.objects.create(
+            space=room, weekday=weekday, opens=time(18), closes=time(20), holder="青少宫培训机构"
+        )
+    ServiceCategory.objects.create(name="书法")
+    make_user("ahua")
     return make_user("qsg_chen"), make_user("staff", staff=True)
 
 
@@ -36,7 +52,7 @@ def sign_in(page, username):
     page.click("form button[type=submit]")
 
 
-def test_an_agency_applies_staff_screen_and_approve_and_the_agency_opens_the_organiser_area(
+def test_an_agency_is_admitted_posts_a_class_and_a_welfare_activity_and_a_resident_signs_up(
     agency_and_staff, live_server, browser, tmp_path
 ):
     base = live_server.url
@@ -89,3 +105,54 @@ def test_an_agency_applies_staff_screen_and_approve_and_the_agency_opens_the_org
     expect(agency.locator("text=欢迎进驻，请尽快与社区对接场地。")).to_be_visible()
     agency.click("text=进入组织方页面")
     expect(agency.locator("h1")).to_have_text("组织方工作台")
+
+    # Staff give the partner its room and weekly windows (the admin's agreement form, tested in
+    # partners/tests/test_portal_admin.py); done directly here to keep the journey short.
+    agreement = Agreement.objects.get(partner__name="青少宫培训机构")
+    room = Space.objects.get(name="书法教室")
+    agreement.rooms.add(room)
+    agreement.windows.add(*room.partner_windows.all())
+
+    day = local_today() + timedelta(days=3)
+    agency.goto(f"{base}/partner/")
+    expect(agency.locator(".agreement-card")).to_contain_text("市场价的 50%")
+    agency.click("text=发布课程")
+    agency.fill("#id_title", "少儿书法")
+    agency.select_option("#id_category", label="书法")
+    agency.fill("#id_price_yuan", "40")
+    agency.fill("#id_market_price_yuan", "80")
+    agency.select_option("#id_space", index=1)
+    agency.fill("#id_date", day.isoformat())
+    agency.fill("#id_start_time", "18:00")
+    agency.fill("#id_end_time", "19:00")
+    agency.fill("#id_capacity", "10")
+    agency.click("form.portal-form button[type=submit]")
+    agency.wait_for_url(f"{base}/partner/")
+    expect(agency.locator(".portal-activity").first).to_contain_text(
+        "普惠价 ¥40.00 · 市场价 ¥80.00"
+    )
+
+    agency.goto(f"{base}/partner/welfare/new/")
+    agency.fill("#id_title", "长者书法公益课")
+    agency.select_option("#id_category", label="书法")
+    agency.select_option("#id_space", index=1)
+    agency.fill("#id_date", day.isoformat())
+    agency.fill("#id_start_time", "19:00")
+    agency.fill("#id_end_time", "20:00")
+    agency.fill("#id_capacity", "10")
+    agency.click("form.portal-form button[type=submit]")
+    agency.wait_for_url(f"{base}/partner/")
+    expect(agency.locator("text=长者书法公益课").first).to_be_visible()
+
+    resident = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="zh-CN"
+    ).new_page()
+    resident.goto(f"{base}/accounts/login/")
+    sign_in(resident, "ahua")
+    resident.wait_for_url(f"{base}/")
+    resident.goto(f"{base}/activities/")
+    resident.click("text=少儿书法")
+    expect(resident.locator("main")).to_contain_text("普惠价 ¥40.00 · 市场价 ¥80.00")
+    expect(resident.locator("main")).to_contain_text("青少宫培训机构")
+    resident.click("main form button[type=submit]:has-text('报名')")
+    expect(resident.locator(".messages")).to_contain_text("报名成功")
