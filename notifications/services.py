@@ -14,6 +14,30 @@ from django.utils import timezone
 
 from .models import Message
 
+
+def staff_with_permission(permission: str) -> list[tuple[int, str]]:
+    """(user id, email) of the active staff accounts that hold `permission` ("app.codename"),
+    directly, through a group or as superusers, and have an email: whom to tell about work
+    waiting for that permission. Oldest account first."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+    from django.db.models import Q
+
+    app_label, codename = permission.split(".")
+    found = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+    holds = Q(is_superuser=True)
+    if found is not None:
+        holds |= Q(user_permissions=found) | Q(groups__permissions=found)
+    return list(
+        get_user_model()
+        .objects.filter(holds, is_staff=True, is_active=True)
+        .exclude(email="")
+        .order_by("pk")
+        .values_list("pk", "email")
+        .distinct()
+    )
+
+
 log = logging.getLogger(__name__)
 
 # Attempts before a message is given up as failed (staff can send it again from the admin).

@@ -4,13 +4,12 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from lixiong.timeutil import LOCAL_TZ, local_today
+from notifications.services import staff_with_permission
 from programs.models import Activity, Registration
 from programs.selectors import with_seat_counts
 
@@ -126,20 +125,7 @@ def month_check(agreement: Agreement, month: date) -> MonthCheck:
 
 def agreement_deciders() -> list[tuple[int, str]]:
     """(user id, email) of active staff who may change agreements."""
-    permission = Permission.objects.filter(
-        content_type__app_label="partners", codename="change_agreement"
-    ).first()
-    may = Q(is_superuser=True)
-    if permission is not None:
-        may |= Q(user_permissions=permission) | Q(groups__permissions=permission)
-    return list(
-        get_user_model()
-        .objects.filter(may, is_staff=True, is_active=True)
-        .exclude(email="")
-        .order_by("pk")
-        .values_list("pk", "email")
-        .distinct()
-    )
+    return staff_with_permission("partners.change_agreement")
 
 
 def partners_flagged() -> list[dict]:

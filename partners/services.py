@@ -5,10 +5,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import format_lazy
@@ -17,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from lixiong.errors import DomainError
 from lixiong.timeutil import LOCAL_TZ, as_aware, local_today
-from notifications.services import Draft, messages_queue
+from notifications.services import Draft, messages_queue, staff_with_permission
 from programs.errors import ActivityError
 from programs.models import Organiser
 from spaces.models import WeeklyRange
@@ -422,20 +419,7 @@ def can_decide_applications(user) -> bool:
 def application_deciders() -> list[tuple[int, str]]:
     """(user id, email) of the active staff who may screen and decide applications. Not
     cached: an application arrives a few times a year."""
-    permission = Permission.objects.filter(
-        content_type__app_label="partners", codename="change_application"
-    ).first()
-    may_decide = Q(is_superuser=True)
-    if permission is not None:
-        may_decide |= Q(user_permissions=permission) | Q(groups__permissions=permission)
-    return list(
-        get_user_model()
-        .objects.filter(may_decide, is_staff=True, is_active=True)
-        .exclude(email="")
-        .order_by("pk")
-        .values_list("pk", "email")
-        .distinct()
-    )
+    return staff_with_permission("partners.change_application")
 
 
 def _application_staff_mail(application: Application) -> tuple[str, str]:

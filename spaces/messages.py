@@ -4,15 +4,12 @@ transaction as the change they report."""
 import time
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from lixiong.timeutil import LOCAL_TZ
-from notifications.services import Draft, messages_queue
+from notifications.services import Draft, messages_queue, staff_with_permission
 
 from .models import Booking
 
@@ -82,20 +79,7 @@ def staff_deciders() -> list[tuple[int | None, str]]:
     fetched_at, deciders = _deciders
     if time.monotonic() - fetched_at < DECIDERS_TTL_SECONDS:
         return deciders
-    permission = Permission.objects.filter(
-        content_type__app_label="spaces", codename="change_booking"
-    ).first()
-    may_decide = Q(is_superuser=True)
-    if permission is not None:
-        may_decide |= Q(user_permissions=permission) | Q(groups__permissions=permission)
-    deciders = list(
-        get_user_model()
-        .objects.filter(may_decide, is_staff=True, is_active=True)
-        .exclude(email="")
-        .order_by("pk")
-        .values_list("pk", "email")
-        .distinct()
-    )
+    deciders = staff_with_permission("spaces.change_booking")
     _deciders = (time.monotonic(), deciders)
     return deciders
 
