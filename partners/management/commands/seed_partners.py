@@ -798,6 +798,10 @@ class Command(SeedCommand):
             # Reported on the 1st of the next month (not later than now), paid the same day.
             reported = min(datetime.combine(next_month(month), time(10), tzinfo=LOCAL_TZ), self.now)
             RevenueReport.objects.filter(pk=report.pk).update(submitted_at=reported)
+            # The demo's history: its due is dated the day it was reported, not today.
+            FundEntry.objects.filter(report=report).update(
+                entry_date=reported.astimezone(LOCAL_TZ).date()
+            )
             services.fund_contribution_receive(
                 partner=partner,
                 amount_fen=report.contribution_fen,
