@@ -40,6 +40,7 @@ PEOPLE = {
     "resident": ("ahua", "lixiong-demo"),
     "organiser": ("officer_youth", "lixiong-demo"),
     "staff": ("staff", "lixiong-staff"),
+    "partner": ("partner_qsg", "lixiong-demo"),
 }
 
 
@@ -57,6 +58,8 @@ class Community:
     registration: int  # the resident's own, to leave (the confirmation page)
     closure_room: int
     closure: int  # over the pending booking: the closure page lists it
+    partner: int
+    application: int
 
 
 PAGES = [
@@ -83,6 +86,9 @@ PAGES = [
         lambda c: reverse("registration_act", args=[c.registration, "cancel"]),
         "resident",
     ),
+    ("partner_list", "/partners/", "anonymous"),
+    ("partner_page", lambda c: reverse("partner_detail", args=[c.partner]), "anonymous"),
+    ("partner_apply", "/partners/apply/", "resident"),
     # signing in
     ("login", "/accounts/login/", "anonymous"),
     ("signup", "/accounts/signup/", "anonymous"),
@@ -111,7 +117,17 @@ PAGES = [
         lambda c: reverse("organiser_roster", args=[c.organiser_activity]),
         "organiser",
     ),
+    # partners
+    ("partner_portal", "/partner/", "partner"),
+    ("partner_class_new", "/partner/classes/new/", "partner"),
+    ("partner_revenue", "/partner/revenue/", "partner"),
     # staff
+    ("staff_fund", "/staff/fund/", "staff"),
+    (
+        "admin_application_change",
+        lambda c: reverse("admin:partners_application_change", args=[c.application]),
+        "staff",
+    ),
     ("staff_day_board", "/staff/day/", "staff"),
     ("admin_index", "/admin/", "staff"),
     (
@@ -179,6 +195,7 @@ def community(django_db_setup, django_db_blocker, tmp_path_factory):
     from django.test.testcases import LiveServerThread
 
     from lixiong.celery import app
+    from partners.models import Application, Partner
     from programs.models import Activity, Registration, Series
     from spaces.models import Booking, Closure, Compound, Space
 
@@ -226,6 +243,8 @@ def community(django_db_setup, django_db_blocker, tmp_path_factory):
             .pk,
             closure_room=closure.space_id,
             closure=closure.pk,
+            partner=Partner.objects.order_by("pk").first().pk,
+            application=Application.objects.order_by("pk").first().pk,
         )
         server = LiveServerThread("127.0.0.1", StaticFilesHandler, connections_override={})
         server.daemon = True
