@@ -343,12 +343,14 @@ class FundEntry(models.Model):
         related_name="fund_entries",
         verbose_name=_("进驻机构"),
     )
-    report = models.OneToOneField(
+    # A due's report: its first due and, after each staff correction, the due that replaced
+    # the reversed one. Every due of a report points here, so a correction finds them all.
+    report = models.ForeignKey(
         RevenueReport,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
-        related_name="due_entry",
+        related_name="due_entries",
         verbose_name=_("营收报告"),
     )
     amount_fen = models.BigIntegerField(_("金额（分）"))

@@ -46,11 +46,11 @@ def month_bounds(month: date) -> tuple[datetime, datetime]:
 
 
 def agreements_to_check(month: date):
-    """Agreements in force at any time in the month: their dates overlap it. A suspended
-    agreement is already before staff (it cannot post classes) and is not checked."""
+    """Agreements in force at any time in the month: their dates overlap it. One suspended
+    since (or during) the month is checked too: suspending a partner must not wipe the record
+    of the month that led to it."""
     return (
         Agreement.objects.filter(valid_from__lt=month_add(month, 1), valid_to__gte=month)
-        .exclude(status=Agreement.Status.SUSPENDED)
         .select_related("partner__organiser")
         .order_by("pk")
     )

@@ -28,6 +28,12 @@ def compliance_month_run(*, month: date | None = None) -> dict[str, int]:
     store one result per agreement and month. A result already stored is left as it is and
     mails nobody again, so running the job twice changes nothing."""
     month = selectors.month_start(month) if month else selectors.month_just_ended()
+    if month >= selectors.month_start(local_today()):
+        # A result is stored once and never recomputed: one for a month still running would
+        # stand for good, with its activities still to come.
+        raise ValueError(
+            _("只能核查已经结束的月份（%(month)s 还没结束）。") % {"month": f"{month:%Y-%m}"}
+        )
     counts = {"checked": 0, "created": 0, "missed": 0}
     for agreement in selectors.agreements_to_check(month):
         counts["checked"] += 1
@@ -157,6 +163,9 @@ FUND_MESSAGES = {
     "approver_required": gettext_lazy("请填写批准人。"),
     "reason_required": gettext_lazy("请填写冲销原因。"),
     "already_reversed": gettext_lazy("这条记录已经冲销过了，不能再次冲销。"),
+    "due_of_report": gettext_lazy(
+        "这是营收报告的应缴记录，请用“更正营收报告”修改，报告和账目会一起更正。"
+    ),
     "cannot_reverse_reversal": gettext_lazy("冲销记录本身不能再冲销；如有错误，请重新记一条。"),
     "balance_too_low": gettext_lazy("社区基金余额 %(balance)s 元，不够支出 %(amount)s 元。"),
 }
@@ -289,8 +298,11 @@ def revenue_report_correct(*, report: RevenueReport, revenue_fen: int, by, reaso
         agreement = agreement_for_month(report.partner, report.month)
         share = agreement.fund_share if agreement else Decimal("0")
         _lock_ledger()
-        due = FundEntry.objects.filter(report=report).first()
-        if due is not None and not FundEntry.objects.filter(reverses=due).exists():
+        # Every due of the report still standing: the first, or the last correction's.
+        standing = FundEntry.objects.filter(
+            report=report, kind=FundEntry.Kind.DUE, reversed_by__isnull=True
+        )
+        for due in standing:
             _reverse(due, by=by, reason=reason)
         report.revenue_fen = revenue_fen
         report.contribution_fen = contribution_for(revenue_fen, share)
@@ -299,6 +311,7 @@ def revenue_report_correct(*, report: RevenueReport, revenue_fen: int, by, reaso
             FundEntry.objects.create(
                 kind=FundEntry.Kind.DUE,
                 partner=report.partner,
+                report=report,
                 amount_fen=report.contribution_fen,
                 purpose=str(_("%(month)s 营收更正：%(reason)s"))
                 % {"month": f"{report.month:%Y-%m}", "reason": reason[:200]},
@@ -381,6 +394,10 @@ def fund_entry_reverse(*, entry: FundEntry, by, reason: str) -> FundEntry:
             entry = FundEntry.objects.select_for_update().get(pk=entry.pk)
             if entry.kind == FundEntry.Kind.REVERSAL:
                 raise FundError("cannot_reverse_reversal")
+            if entry.kind == FundEntry.Kind.DUE and entry.report_id is not None:
+                # The report's figures and its month's status follow its dues: change both
+                # together, through the correction.
+                raise FundError("due_of_report")
             if FundEntry.objects.filter(reverses=entry).exists():
                 raise FundError("already_reversed")
             return _reverse(entry, by=by, reason=reason)

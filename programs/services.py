@@ -247,6 +247,9 @@ def activity_publish(*, activity: Activity | int, by) -> Activity:
         _require_manager(by, activity.organiser_id)
         if activity.status != Activity.Status.DRAFT:
             raise ActivityError("not_editable")
+        # The terms of today, not of the day the draft was saved: an agreement suspended or a
+        # price cap lowered since then stops the publication too.
+        _check_rules(activity, activity.space_id)
         activity.status = Activity.Status.PUBLISHED
         activity.save(update_fields=["status"])
     return activity

@@ -394,3 +394,20 @@ def test_the_admin_lists_results_by_month_and_offers_no_editing(frozen, agreemen
     assert "2026-11" in page and "0/2" in page
     assert client.get("/admin/partners/complianceresult/add/").status_code == 403
     assert client.post(f"/admin/partners/complianceresult/{result.pk}/delete/").status_code == 403
+
+
+def test_a_month_not_yet_ended_is_refused_and_stores_nothing(frozen, agreement):
+    # NOW is 1 December 2026: December is still running, June 2027 has not begun.
+    for month in ("2026-12", "2027-06"):
+        with pytest.raises(CommandError, match="还没结束"):
+            call_command("runjob", "compliance", "--month", month)
+    assert not ComplianceResult.objects.exists()
+
+
+def test_an_agreement_suspended_after_its_month_is_still_checked_for_it(
+    frozen, agreement, deciding_staff
+):
+    services.agreement_suspend(agreement=agreement, by=deciding_staff, reason="连续未达标")
+    counts = services.compliance_month_run(month=date(2026, 11, 1))
+    assert counts["checked"] == 1
+    assert ComplianceResult.objects.filter(agreement=agreement, month=date(2026, 11, 1)).exists()

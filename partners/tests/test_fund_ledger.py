@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import make_user, plain_staff
-from partners.models import FundEntry
+from partners.models import FundEntry, RevenueReport
 from partners.selectors import fund_balance_fen, months_with_status, partner_dues
 from partners.services import (
     FundError,
@@ -75,9 +75,9 @@ def test_the_ledger_adds_up_across_received_spending_and_reversals(
     fund_entry_reverse(entry=paid, by=staff, reason="银行退票")
     assert fund_balance_fen() == 20_000
     assert dues_of(partner) == (50_000, 0, 50_000)
-    # Reversing a due (a report corrected by staff) lowers what the partner owes.
-    fund_entry_reverse(
-        entry=FundEntry.objects.get(kind="due", partner=partner), by=staff, reason="更正"
+    # A report corrected by staff (its due reversed, none left) lowers what the partner owes.
+    revenue_report_correct(
+        report=RevenueReport.objects.get(partner=partner), revenue_fen=0, by=staff, reason="更正"
     )
     assert dues_of(partner) == (0, 0, 0)
     assert fund_balance_fen() == 20_000
@@ -121,6 +121,25 @@ def test_a_staff_correction_reverses_the_old_due_and_records_the_right_one(froze
     assert (wrong.revenue_fen, wrong.contribution_fen) == (100_000, 5_000)
     assert dues_of(partner) == (5_000, 0, 5_000)
     assert FundEntry.objects.filter(kind="reversal").count() == 1
+
+
+def test_two_corrections_leave_only_the_last_due_standing(frozen, partner, staff):
+    first = report(partner, 11, 200_000)  # due 10,000
+    revenue_report_correct(report=first, revenue_fen=20_000, by=staff, reason="少一个 0")
+    revenue_report_correct(report=first, revenue_fen=40_000, by=staff, reason="再核对")
+    first.refresh_from_db()
+    assert first.contribution_fen == 2_000
+    assert dues_of(partner) == (2_000, 0, 2_000)
+    assert FundEntry.objects.filter(kind="reversal").count() == 2
+
+
+def test_a_reports_due_is_corrected_through_the_report_not_reversed_alone(frozen, partner, staff):
+    month = report(partner, 11, 100_000)
+    due = FundEntry.objects.get(report=month, kind="due")
+    with pytest.raises(FundError) as exc:
+        fund_entry_reverse(entry=due, by=staff, reason="想冲掉")
+    assert exc.value.code == "due_of_report"
+    assert dues_of(partner) == (5_000, 0, 5_000)
 
 
 def test_months_are_due_submitted_or_paid_with_payments_covering_the_oldest_first(

@@ -127,6 +127,34 @@ def test_a_suspended_agreement_stops_new_classes_and_says_why(frozen, post_class
     assert post_class().pk
 
 
+def test_a_draft_saved_before_a_suspension_cannot_be_published_after_it(
+    frozen, post_class, agreement, partner_member, staff
+):
+    from programs.services import activity_publish
+
+    draft = post_class(publish=False)
+    agreement_suspend(agreement=agreement, by=staff, reason="未按时缴纳社区基金")
+    error = refusal(lambda: activity_publish(activity=draft, by=partner_member))
+    assert error.code == "agreement_inactive"
+    draft.refresh_from_db()
+    assert draft.status == Activity.Status.DRAFT
+
+
+def test_a_draft_above_a_cap_lowered_since_cannot_be_published(
+    frozen, post_class, agreement, partner_member
+):
+    from decimal import Decimal
+
+    from programs.services import activity_publish
+
+    draft = post_class(price_fen=4000, market_price_fen=8000, publish=False)
+    agreement.price_cap = Decimal("0.25")
+    agreement.save(update_fields=["price_cap"])
+    assert refusal(lambda: activity_publish(activity=draft, by=partner_member)).code == (
+        "price_above_cap"
+    )
+
+
 def test_an_expired_agreement_says_when_it_ended(frozen, post_class, agreement):
     Agreement.objects.filter(pk=agreement.pk).update(valid_to=date(2026, 11, 30))
     error = refusal(lambda: post_class())

@@ -175,7 +175,7 @@ def test_revenue_reports_carry_the_contribution_rounded_half_up_due_and_received
     assert reports[LAST_MONTH].contribution_fen == 108_176
     for report in reports.values():
         assert not report.under_declared and report.implied_revenue_fen > 0
-        assert report.due_entry.amount_fen == report.contribution_fen
+        assert report.due_entries.get().amount_fen == report.contribution_fen
     received = qsg.fund_entries.filter(kind=FundEntry.Kind.RECEIVED)
     assert received.aggregate(n=Sum("amount_fen"))["n"] == sum(
         r.contribution_fen for r in reports.values()

@@ -30,5 +30,8 @@ class Command(BaseCommand):
             kwargs["month"] = month.strip()
         task = import_string(job.task)
         # Calling the task object runs its function here and now, not through the broker.
-        result = task(**kwargs)
+        try:
+            result = task(**kwargs)
+        except ValueError as error:  # a job refusing its arguments (a month not yet ended)
+            raise CommandError(str(error)) from None
         self.stdout.write(f"{name}: {result}")
