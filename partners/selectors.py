@@ -203,9 +203,9 @@ def partner_upcoming_classes(partner: Partner, limit: int = 20):
 
 # Registrations a partner marked as paid count toward the implied revenue unless the resident
 # later cancelled or declined (the partner then owes them a refund, not the fund a share).
-_PAID = Q(paid_at__isnull=False) & ~Q(
-    status__in=[Registration.Status.CANCELLED, Registration.Status.DECLINED]
-)
+# A paid seat: a confirmed registration the partner marked paid (one still waiting for a
+# seat, or gone, is no revenue of the class).
+_PAID = Q(paid_at__isnull=False, status=Registration.Status.CONFIRMED)
 
 
 def implied_revenue_fen(partner: Partner, month: date) -> int:
