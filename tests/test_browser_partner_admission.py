@@ -8,6 +8,7 @@ import os
 from datetime import time, timedelta
 
 import pytest
+from django.db import connections
 from playwright.sync_api import expect
 
 from conftest import make_user
@@ -112,6 +113,9 @@ def test_an_agency_is_admitted_posts_a_class_and_a_welfare_activity_and_a_reside
     room = Space.objects.get(name="书法教室")
     agreement.rooms.add(room)
     agreement.windows.add(*room.partner_windows.all())
+    # While Playwright's event loop runs, asgiref gives these writes a connection of their
+    # own; close it, or the test database cannot be dropped at the end of the session.
+    connections.close_all()
 
     day = local_today() + timedelta(days=3)
     agency.goto(f"{base}/partner/")
