@@ -19,7 +19,10 @@ RUN pip install .
 RUN groupadd --system lixiong \
     && useradd --system --gid lixiong --home-dir /app --no-create-home lixiong
 COPY --chown=lixiong:lixiong . .
-RUN chown lixiong:lixiong /app
+# private-media/: uploaded documents (partners' licences), kept on a volume of their own
+# (docker-compose.yml); created here so the volume starts out owned by the app's user.
+RUN chown lixiong:lixiong /app \
+    && mkdir -p /app/private-media && chown lixiong:lixiong /app/private-media
 USER lixiong
 
 EXPOSE 8000
