@@ -8,6 +8,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test import override_settings
 
+# Every demo login but staff's has this password; their addresses are at this domain.
+DEMO_PASSWORD = "lixiong-demo"
+EMAIL_DOMAIN = "lixiong.example"
+
 
 @contextmanager
 def quiet_loggers(*names: str):
@@ -45,3 +49,25 @@ class SeedCommand(BaseCommand):
     def count(self, key: str, created: bool) -> None:
         total, new = self.report.get(key, (0, 0))
         self.report[key] = (total + 1, new + int(created))
+
+    def seed_demo_person(self, username: str, first_name: str):
+        """A demo account with the demo password and a verified address (email verification
+        is mandatory): (user, created). An existing account is left as staff edited it."""
+        from allauth.account.models import EmailAddress
+        from django.contrib.auth import get_user_model
+
+        user, created = get_user_model().objects.get_or_create(
+            username=username,
+            defaults={
+                "email": f"{username}@{EMAIL_DOMAIN}",
+                "first_name": first_name,
+                "is_active": True,
+            },
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        if user.email and not EmailAddress.objects.filter(user=user).exists():
+            EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        self.count("users", created)
+        return user, created

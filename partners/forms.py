@@ -118,7 +118,7 @@ class ApplicationForm(forms.ModelForm):
     credit_code = forms.CharField(
         label=Application._meta.get_field("credit_code").verbose_name,
         max_length=40,
-        help_text=_("18 位，在营业执照上，例如 91440606MA4UXXXXXX。"),
+        help_text=_("18 位数字和大写字母，印在营业执照上。"),
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
     )
 

@@ -8,8 +8,14 @@ import pytest
 
 from conftest import make_user
 from lixiong.timeutil import LOCAL_TZ
+from partners.credit_code import check_character
 from partners.models import Agreement, Partner
 from programs.models import Activity, Organiser, Registration
+
+
+def valid_code(first17: str) -> str:
+    """A credit code that passes GB 32100-2015: the 17 characters and their check character."""
+    return first17 + check_character(first17)
 
 
 def new_partner(name: str, code: str, member: str) -> Partner:
@@ -34,12 +40,12 @@ def new_partner(name: str, code: str, member: str) -> Partner:
 
 @pytest.fixture
 def partner(db):
-    return new_partner("青少宫培训机构", "91440605MA4WXXXX0A", "partner_qsg")
+    return new_partner("青少宫培训机构", valid_code("91440605MA4W9K2L0"), "partner_qsg")
 
 
 @pytest.fixture
 def other_partner(db):
-    return new_partner("第二培训机构", "91440605MA4WYYYY0B", "partner_second")
+    return new_partner("第二培训机构", valid_code("91440605MA4W7R3N0"), "partner_second")
 
 
 def member_of(partner: Partner):

@@ -521,4 +521,4 @@ def test_my_applications_page_takes_few_queries(client, agency, django_assert_ma
 def test_the_form_explains_where_to_find_the_credit_code(client, agency):
     client.force_login(agency)
     page = client.get(reverse("partner_apply")).content.decode()
-    assert "18 位，在营业执照上" in page and "不超过 5 MB" in page
+    assert "18 位数字和大写字母，印在营业执照上" in page and "不超过 5 MB" in page

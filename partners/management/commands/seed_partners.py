@@ -32,14 +32,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from lixiong.seeding import SeedCommand
+from lixiong.seeding import DEMO_PASSWORD, SeedCommand
 from lixiong.timeutil import LOCAL_TZ, local_today
 from partners import selectors, services
 from partners.credit_code import check_character
@@ -58,8 +57,6 @@ from spaces import services as space_services
 from spaces.errors import BookingError
 from spaces.models import Booking, Compound, PartnerWindow, Space
 
-DEMO_PASSWORD = "lixiong-demo"
-EMAIL_DOMAIN = "lixiong.example"
 UPCOMING_DAYS = 14
 
 
@@ -505,23 +502,6 @@ class Command(SeedCommand):
 
     # -- people -------------------------------------------------------------------------------
 
-    def seed_user(self, username: str, first_name: str):
-        user, created = get_user_model().objects.get_or_create(
-            username=username,
-            defaults={
-                "email": f"{username}@{EMAIL_DOMAIN}",
-                "first_name": first_name,
-                "is_active": True,
-            },
-        )
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
-        if user.email and not EmailAddress.objects.filter(user=user).exists():
-            EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-        self.count("users", created)
-        return user, created
-
     # -- a partner ------------------------------------------------------------------------------
 
     def seed_partner(self, spec: PartnerSpec) -> Partner:
@@ -541,7 +521,7 @@ class Command(SeedCommand):
             },
         )
         self.count("partners", created)
-        login, login_created = self.seed_user(spec.login, spec.login_name)
+        login, login_created = self.seed_demo_person(spec.login, spec.login_name)
         if organiser_created or login_created:
             # Only then: a login staff have since removed from the organiser stays removed.
             partner.organiser.members.add(login)
@@ -632,8 +612,8 @@ class Command(SeedCommand):
             return
         space = self.spaces[(owner.key, spec.room)]
         # Through programs' own service, which holds the room through the spaces booking
-        # service. TODO(issue 8): the partner portal's service (price cap, rooms, windows,
-        # agreement active) once partners.services exists; the checks are met here by design.
+        # service and runs the agreement's checks (price cap, rooms, windows, agreement
+        # active: programs.rules), as every partner class is posted.
         activity = None
         for start, end in self.candidates(spec, upcoming=True):
             if not self.in_window(agreement, space, start, end):
@@ -825,7 +805,7 @@ class Command(SeedCommand):
     # -- the application and the fund's spending ----------------------------------------------
 
     def seed_application(self) -> None:
-        applicant, _ = self.seed_user(APPLICANT, APPLICATION["contact_name"])
+        applicant, _ = self.seed_demo_person(APPLICANT, APPLICATION["contact_name"])
         fields = dict(APPLICATION)
         fields["compound"] = self.compounds[fields["compound"]]
         if Application.objects.filter(credit_code=fields["credit_code"]).exists():

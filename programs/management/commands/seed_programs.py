@@ -30,14 +30,13 @@ Every person here is invented.
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 from django.db.models import Sum
 from django.utils import timezone
 
-from lixiong.seeding import SeedCommand
+from lixiong.seeding import DEMO_PASSWORD, SeedCommand
 from lixiong.timeutil import LOCAL_TZ, local_today
 from programs import selectors, services
 from programs.errors import ActivityError
@@ -54,8 +53,6 @@ from spaces import services as space_services
 from spaces.errors import BookingError
 from spaces.models import Booking, Compound, Space
 
-DEMO_PASSWORD = "lixiong-demo"
-EMAIL_DOMAIN = "lixiong.example"
 UPCOMING_DAYS = 14  # upcoming one-off activities fall in the next two weeks
 PAST_SPREAD = 6  # a past activity may move this many days off its planned day
 
@@ -729,7 +726,7 @@ class Command(SeedCommand):
             self.categories[name] = category
             self.count("service categories", created)
         for n in range(1, DEMO_RESIDENTS + 1):
-            self.people[R(n)] = self.seed_user(R(n), f"街坊{n:02d}")[0]
+            self.people[R(n)] = self.seed_demo_person(R(n), f"街坊{n:02d}")[0]
         self.departments, self.officers = {}, {}
         for spec in DEPARTMENTS:
             self.seed_department(spec)
@@ -766,23 +763,6 @@ class Command(SeedCommand):
                 "(or `manage.py seed_demo`, which runs both)."
             )
 
-    def seed_user(self, username: str, first_name: str):
-        user, created = get_user_model().objects.get_or_create(
-            username=username,
-            defaults={
-                "email": f"{username}@{EMAIL_DOMAIN}",
-                "first_name": first_name,
-                "is_active": True,
-            },
-        )
-        if created:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
-        if user.email and not EmailAddress.objects.filter(user=user).exists():
-            EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-        self.count("users", created)
-        return user, created
-
     def seed_department(self, spec: DepartmentSpec) -> None:
         organiser, organiser_created = Organiser.objects.get_or_create(
             name=spec.name, defaults={"kind": Organiser.Kind.DEPARTMENT}
@@ -796,7 +776,7 @@ class Command(SeedCommand):
                 "contact_phone": spec.contact_phone,
             },
         )
-        officer, officer_created = self.seed_user(spec.officer, spec.officer_name)
+        officer, officer_created = self.seed_demo_person(spec.officer, spec.officer_name)
         if organiser_created or officer_created:
             # Only then: an officer staff have since removed from the organiser stays removed.
             organiser.members.add(officer)

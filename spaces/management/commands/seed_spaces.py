@@ -23,7 +23,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from lixiong.seeding import SeedCommand
+from lixiong.seeding import DEMO_PASSWORD, SeedCommand
 from lixiong.timeutil import LOCAL_TZ, local_today
 from residents.models import Profile
 from spaces import selectors, services
@@ -31,7 +31,6 @@ from spaces.errors import BookingError
 from spaces.models import Booking, Closure, Compound, OpeningHours, PartnerWindow, Space, Visit
 
 STAFF_PASSWORD = "lixiong-staff"
-DEMO_PASSWORD = "lixiong-demo"
 
 WEEKDAYS = (0, 1, 2, 3, 4)
 WEEKEND = (5, 6)
